@@ -1,0 +1,164 @@
+"""Somerset-style opt-out: discretionary, personalised care planning.
+
+Review intervals follow need (multimorbidity, frailty, age) rather than a fixed
+cycle; one combined, longer review covers all of a patient's conditions; the
+role doing it depends on need and can be federation staff; some patients agree
+fewer reviews; non-responders are not exception-reported but may be phoned by a
+care coordinator; recording is discretionary.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from sim.conditions import FRAILTY
+from sim.policies.base import Policy, PolicyParams, Probability
+from sim.timeline import DAYS_PER_YEAR, months
+
+if TYPE_CHECKING:
+    from sim.practice import Practice
+
+Tier = Literal["low", "medium", "high"]
+TIERS: tuple[str, ...] = ("low", "medium", "high")
+Frailty = Literal["fit", "mild", "moderate", "severe"]
+
+
+class _Locked(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HighNeed(_Locked):
+    min_conditions: Annotated[int, Field(ge=1)]
+    min_frailty: Frailty
+
+
+class LowNeed(_Locked):
+    max_conditions: Annotated[int, Field(ge=1)]
+    max_age: Annotated[float, Field(gt=0)]
+    max_frailty: Frailty
+
+
+class SharedCare(_Locked):
+    """Route a share of one tier's reviews to federation staff."""
+
+    tier: Tier
+    role: str
+    share: Probability
+
+
+class Coordinator(_Locked):
+    """Phone non-responders in some tiers instead of giving up."""
+
+    role: str
+    tiers: list[Tier]
+    minutes: Annotated[float, Field(gt=0)]
+    success: Probability
+
+
+class CarePlanParams(PolicyParams):
+    interval_months: dict[Tier, Annotated[float, Field(gt=0)]]
+    high_need: HighNeed
+    low_need: LowNeed
+    invite_lead_days: Annotated[int, Field(ge=0)]
+    fewer_reviews_share: Probability
+    fewer_reviews_factor: Annotated[float, Field(ge=1.0)]
+    role: dict[Tier, str]
+    shared_care: SharedCare | None = None
+    coordinator: Coordinator | None = None
+    shared_record_opportunistic_probability: Probability
+
+
+class CarePlanning(Policy):
+    """Need-based intervals, one combined care-planning review, discretionary recording."""
+
+    name = "careplan"
+    Params = CarePlanParams
+    params: CarePlanParams
+
+    def __init__(self, params: CarePlanParams, scenario: Any) -> None:
+        super().__init__(params, scenario)
+        for tier in TIERS:
+            if tier not in params.interval_months or tier not in params.role:
+                raise ValueError(f"interval_months and role must give every tier ({', '.join(TIERS)})")
+        self._interval = np.array([months(params.interval_months[t]) for t in TIERS])
+        self._tier_role = np.array([self.role_of(params.role[t], f"role.{t}") for t in TIERS])
+        if params.shared_care:
+            self._shared_role = self.role_of(params.shared_care.role, "shared_care.role")
+        if params.coordinator:
+            self._coordinator = self.role_of(params.coordinator.role, "coordinator.role")
+            self._coordinated = np.array([t in params.coordinator.tiers for t in TIERS])
+
+    # ------------------------------------------------------------------ need
+    def tier(self, practice: Practice, ids: np.ndarray, day: int) -> np.ndarray:
+        """0 low, 1 medium, 2 high need, from conditions, frailty and current age."""
+        pop = practice.pop
+        n_cond = pop.has[ids].sum(axis=1)
+        frailty = pop.frailty[ids]
+        age = pop.age[ids] + day / DAYS_PER_YEAR
+        high, low = self.params.high_need, self.params.low_need
+        is_high = (n_cond >= high.min_conditions) | (frailty >= FRAILTY.index(high.min_frailty))
+        is_low = (n_cond <= low.max_conditions) & (age < low.max_age) & (frailty <= FRAILTY.index(low.max_frailty))
+        return np.where(is_high, 2, np.where(is_low, 0, 1))
+
+    def interval(self, practice: Practice, ids: np.ndarray, day: int) -> np.ndarray:
+        days = self._interval[self.tier(practice, ids, day)]
+        return np.where(practice.attributes["fewer_reviews"][ids], days * self.params.fewer_reviews_factor, days).astype(np.int32)
+
+    # ------------------------------------------------------------ life cycle
+    def start(self, practice: Practice) -> None:
+        rng = practice.streams["preference"]
+        practice.attributes["fewer_reviews"] = rng.random(practice.pop.size) < self.params.fewer_reviews_share
+        care, has = practice.care, practice.pop.has
+        ids = np.arange(practice.pop.size)
+        earliest = np.where(has, care.last_delivered, np.iinfo(np.int32).max).min(axis=1)
+        first = np.where(has.any(axis=1), earliest + self.interval(practice, ids, 0), 0)
+        care.due[:] = first[:, None]
+
+    def recall(self, practice: Practice, day: int) -> None:
+        care, pop = practice.care, practice.pop
+        due = pop.has.any(axis=1) & (care.due[:, 0] <= day + self.params.invite_lead_days)
+        ids = np.flatnonzero(due & (care.status == 0) & pop.active)
+        practice.invite(ids, pop.has[ids], day)
+
+    def booking(self, practice: Practice, ids: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        tier = self.tier(practice, ids, day)
+        roles = self._tier_role[tier]
+        shared = self.params.shared_care
+        if shared is not None:
+            draw = practice.streams["shared_care"].random(len(ids)) < shared.share
+            roles = np.where((tier == TIERS.index(shared.tier)) & draw, self._shared_role, roles)
+        return roles, self.review_minutes(roles, practice.pop.has[ids].sum(axis=1))
+
+    def on_no_response(self, practice: Practice, ids: np.ndarray, day: int) -> None:
+        again = practice.care.letters[ids] < self.params.letters_max
+        practice.send_letter(ids[again], day)
+        rest = ids[~again]
+        if self.params.coordinator is not None and len(rest):
+            call = self._coordinated[self.tier(practice, rest, day)]
+            practice.schedule_contact(rest[call], day, self._coordinator, self.params.coordinator.minutes)
+            rest = rest[~call]
+        self._defer(practice, rest, day)
+
+    def on_contact(self, practice: Practice, ids: np.ndarray, day: int) -> None:
+        assert self.params.coordinator is not None
+        agreed = practice.streams["coordination"].random(len(ids)) < self.params.coordinator.success
+        practice.book_reviews(ids[agreed], day)
+        self._defer(practice, ids[~agreed], day)
+
+    def _defer(self, practice: Practice, ids: np.ndarray, day: int) -> None:
+        """No review this time: offer it again after the patient's usual interval."""
+        care = practice.care
+        care.status[ids] = 0
+        care.cover[ids] = False
+        care.due[ids] = (day + self.interval(practice, ids, day))[:, None]
+
+    def on_reviewed(self, practice: Practice, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
+        practice.care.due[ids] = (day + self.interval(practice, ids, day))[:, None]
+
+    def opportunistic_probability(self, practice: Practice) -> float:
+        if self.scenario.federation.shared_record:
+            return self.params.shared_record_opportunistic_probability
+        return self.params.opportunistic_probability

@@ -1,0 +1,141 @@
+"""Synthetic registered population of one practice, as arrays (one row per patient).
+
+Condition ``k`` is present with probability
+``logistic(a_k + slope_k * (age - 50) / 10 + sd * z)`` for patients at or above its
+minimum age, where ``z ~ N(0, 1)`` is a latent risk shared by all of a patient's
+conditions. The shared latent term clusters conditions in the same patients and,
+with the age slopes, makes multimorbidity rise with age (Barnett 2012). Each
+intercept ``a_k`` is solved so that the expected register prevalence over the
+whole list equals the scenario's prevalence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from sim.conditions import CONDITIONS, FRAILTY
+from sim.config.schema import AgeBand, PopulationSpec
+
+_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(24)
+_GH_WEIGHTS = _GH_WEIGHTS / _GH_WEIGHTS.sum()
+
+
+@dataclass
+class Population:
+    """Patients registered with one practice. Columns of ``has`` follow ``CONDITIONS``."""
+
+    age: np.ndarray  # years at simulation start
+    male: np.ndarray  # bool
+    latent: np.ndarray  # shared latent risk z
+    has: np.ndarray  # bool [n, K] register membership
+    frailty: np.ndarray  # int8 index into FRAILTY
+    p_respond: np.ndarray  # per-letter probability of answering an invitation
+    p_attend: np.ndarray  # probability of attending a booked appointment
+    dissent: np.ndarray  # bool: informed dissent from recall
+    active: np.ndarray  # bool: registered and alive
+
+    @property
+    def size(self) -> int:
+        return len(self.age)
+
+    @property
+    def n_conditions(self) -> np.ndarray:
+        return self.has.sum(axis=1)
+
+
+def age_grid(bands: list[AgeBand]) -> tuple[np.ndarray, np.ndarray]:
+    """Single-year ages and their population weights (uniform within a band)."""
+    ages, weights = [], []
+    for band in bands:
+        years = np.arange(band.lower, band.upper) + 0.5
+        ages.append(years)
+        weights.append(np.full(len(years), band.share / len(years)))
+    return np.concatenate(ages), np.concatenate(weights)
+
+
+def condition_intercepts(spec: PopulationSpec) -> np.ndarray:
+    """Intercepts ``a_k`` that reproduce each register's prevalence over the whole list."""
+    ages, weights = age_grid(spec.age_bands)
+    intercepts = np.empty(len(CONDITIONS))
+    for k, name in enumerate(CONDITIONS):
+        cond = spec.conditions[name]
+        eligible = weights * (ages >= cond.min_age)
+        slope_term = cond.age_slope * (ages - 50.0) / 10.0
+
+        def gap(a: float) -> float:
+            logits = a + slope_term[:, None] + spec.multimorbidity_sd * _GH_NODES[None, :]
+            return float(eligible @ expit(logits) @ _GH_WEIGHTS) - cond.prevalence
+
+        intercepts[k] = brentq(gap, -40.0, 40.0, xtol=1e-10)
+    return intercepts
+
+
+def sample_ages(bands: list[AgeBand], n: int, rng: np.random.Generator) -> np.ndarray:
+    shares = np.array([b.share for b in bands])
+    band = rng.choice(len(bands), size=n, p=shares / shares.sum())
+    lower = np.array([b.lower for b in bands])[band]
+    upper = np.array([b.upper for b in bands])[band]
+    return lower + rng.random(n) * (upper - lower)
+
+
+def generate(spec: PopulationSpec, n: int, rng: np.random.Generator, intercepts: np.ndarray) -> Population:
+    """Draw ``n`` registered patients."""
+    age = sample_ages(spec.age_bands, n, rng)
+    male = rng.random(n) < spec.male_share
+    latent = rng.standard_normal(n)
+    has = _draw_conditions(spec, age, latent, rng, intercepts)
+    frailty = _draw_frailty(spec, age, latent, has, rng)
+    return Population(
+        age=age,
+        male=male,
+        latent=latent,
+        has=has,
+        frailty=frailty,
+        p_respond=_draw_response(spec, n, rng),
+        p_attend=_beta(rng, spec.attendance.mean, spec.attendance.concentration, n),
+        dissent=rng.random(n) < spec.informed_dissent_share,
+        active=np.ones(n, dtype=bool),
+    )
+
+
+def _draw_conditions(
+    spec: PopulationSpec, age: np.ndarray, latent: np.ndarray, rng: np.random.Generator, intercepts: np.ndarray
+) -> np.ndarray:
+    slopes = np.array([spec.conditions[c].age_slope for c in CONDITIONS])
+    min_age = np.array([spec.conditions[c].min_age for c in CONDITIONS])
+    logits = intercepts[None, :] + np.outer((age - 50.0) / 10.0, slopes) + spec.multimorbidity_sd * latent[:, None]
+    has = rng.random(logits.shape) < expit(logits)
+    return has & (age[:, None] >= min_age[None, :])
+
+
+def _draw_frailty(
+    spec: PopulationSpec, age: np.ndarray, latent: np.ndarray, has: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Frailty category for older patients, ranked on deficits (conditions, age, latent risk).
+
+    Categories are cut at the quantiles that give the scenario's shares among
+    patients at or above ``min_age``; younger patients are ``fit``.
+    """
+    n = len(age)
+    score = has.sum(axis=1) + 0.1 * (age - spec.frailty.min_age) + 0.5 * latent + 0.5 * rng.standard_normal(n)
+    frailty = np.zeros(n, dtype=np.int8)
+    older = age >= spec.frailty.min_age
+    if older.sum() < len(FRAILTY):
+        return frailty
+    cuts = np.quantile(score[older], np.cumsum(list(spec.frailty.shares.values()))[:-1])
+    frailty[older] = np.searchsorted(cuts, score[older], side="right").astype(np.int8)
+    return frailty
+
+
+def _draw_response(spec: PopulationSpec, n: int, rng: np.random.Generator) -> np.ndarray:
+    p = _beta(rng, spec.response.mean, spec.response.concentration, n)
+    p[rng.random(n) < spec.response.never_share] = 0.0
+    return p
+
+
+def _beta(rng: np.random.Generator, mean: float, concentration: float, n: int) -> np.ndarray:
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=n)
