@@ -61,6 +61,7 @@ class FederationResult:
     activity: list[dict[str, Any]] = field(default_factory=list)
     waits: list[dict[str, Any]] = field(default_factory=list)
     qof: list[dict[str, Any]] = field(default_factory=list)
+    practices: list[dict[str, Any]] = field(default_factory=list)
     patients: dict[str, np.ndarray] = field(default_factory=dict)
     patient_conditions: dict[str, np.ndarray] = field(default_factory=dict)
     days: int = 0
@@ -91,6 +92,10 @@ class Federation:
             books = {**self._practice_books(pop.size), **self.shared}
             self.practices.append(Practice(p, index, sc, pop, books, streams, loaded.make_policy()))
         self.result = FederationResult()
+        self.result.practices = [
+            {"practice": p.index, "federation": index, "list_size": p.pop.size, "register_patients": int(p.pop.has.any(axis=1).sum())}
+            for p in self.practices
+        ]
 
     def _practice_books(self, list_size: int) -> dict[int, AppointmentBook]:
         staff = self.scenario.staffing

@@ -1,0 +1,164 @@
+"""Command line: ``qofsim run``, ``qofsim compare``, ``qofsim check``, ``qofsim params``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.config import LoadedScenario, ScenarioError, load_scenario
+
+EPILOG = """examples:
+  qofsim run scenarios/qof_practice.yaml
+  qofsim run scenarios/optout_county.yaml --replications 5 --workers 2
+  qofsim run scenarios/qof_practice.yaml --set seed=7 --set years=3
+  qofsim compare scenarios/qof_county.yaml scenarios/optout_county.yaml --name county
+  qofsim check scenarios/*.yaml
+  qofsim params scenarios/optout_practice.yaml > docs/parameters.md
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing was written for the unfinished run", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qofsim",
+        description="Simulate long-term-condition care in English general practice under QOF and opt-out regimes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate one scenario and write its results")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    _run_options(run)
+    run.set_defaults(func=_cmd_run)
+
+    compare = sub.add_parser("compare", help="simulate several scenarios with common random numbers and compare them")
+    compare.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files (same seed: common random numbers)")
+    compare.add_argument("--name", default="comparison", help="results folder name under --out (default: comparison)")
+    _run_options(compare)
+    compare.set_defaults(func=_cmd_compare)
+
+    check = sub.add_parser("check", help="validate scenario files without running them")
+    check.add_argument("scenarios", type=Path, nargs="+")
+    check.set_defaults(func=_cmd_check)
+
+    params = sub.add_parser("params", help="print every parameter of a scenario with its source or assumption")
+    params.add_argument("scenario", type=Path)
+    params.set_defaults(func=_cmd_params)
+    return parser
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-r", "--replications", type=int, default=1, help="number of replications (default: 1)")
+    p.add_argument("-w", "--workers", type=int, default=None, help="worker processes (default: all cores; 1 = serial)")
+    p.add_argument("-o", "--out", type=Path, default=Path("results"), help="results folder (default: results/)")
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
+        help="override a scenario field, e.g. --set seed=7 --set practices.count=3 (validated like the file)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _overrides(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        field, sep, value = item.partition("=")
+        if not sep or not field:
+            raise SystemExit(f"error: --set expects FIELD=VALUE, got {item!r}")
+        out[field.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _load_all(paths: list[Path], overrides: list[str]) -> list[LoadedScenario]:
+    """Validate every scenario before anything runs."""
+    return [load_scenario(p, _overrides(overrides)) for p in paths]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.results import write_run
+    from sim.runner import run_scenario
+
+    (loaded,) = _load_all([args.scenario], args.overrides)
+    if args.replications < 1:
+        raise SystemExit("error: --replications must be at least 1")
+    result = run_scenario(loaded, range(args.replications), args.workers, progress=not args.quiet)
+    folder = write_run(result, loaded, args.out / loaded.name)
+    _report_speed(result)
+    print(f"wrote {folder}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare
+
+    loaded = _load_all(args.scenarios, args.overrides)
+    folder = compare(loaded, args.out / args.name, range(args.replications), args.workers, progress=not args.quiet)
+    print(f"wrote {folder}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    for loaded in _load_all(args.scenarios, []):
+        sc = loaded.scenario
+        print(f"ok  {loaded.path}: {sc.name} ({sc.regime.policy}, {sc.practices.count} practice(s), {sc.years} years)")
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    (loaded,) = _load_all([args.scenario], [])
+    print(provenance_markdown(loaded))
+    return 0
+
+
+def provenance_markdown(loaded: LoadedScenario) -> str:
+    """Every parameter with its value and its source or assumption, as a Markdown table."""
+    rows = ["| parameter | value | source or assumption |", "|---|---|---|"]
+    plain = loaded.scenario.model_dump(mode="json")
+    for path, meta in sorted(loaded.provenance.items()):
+        value = _lookup(plain, path)
+        why = f"source: {meta['source']}" if "source" in meta else f"assumption: {meta['assumption']}"
+        rows.append(f"| `{path}` | {_short(value)} | {why} |")
+    return "\n".join(rows)
+
+
+def _lookup(tree: Any, path: str) -> Any:
+    node = tree
+    for part in path.replace("[", ".[").split("."):
+        if part.startswith("["):
+            node = node[int(part[1:-1])]
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def _short(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    text = text.removesuffix("...").strip()
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def _report_speed(result: Any) -> None:
+    rate = result.patient_years / result.seconds if result.seconds else float("nan")
+    print(f"{result.scenario}: {result.patient_years:,.0f} patient-years in {result.seconds:.1f}s ({rate:,.0f} patient-years/s)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Run several scenarios with common random numbers and write them side by side."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import LoadedScenario
+from sim.results import atomic_folder, manifest, versions
+from sim.runner import RunResult, run_scenario
+from sim.stats import paired_differences, summarise
+from sim.summary import HEADLINES, headline
+
+
+def compare(
+    scenarios: Sequence[LoadedScenario],
+    folder: Path,
+    replications: Sequence[int] = (0,),
+    workers: int | None = None,
+    progress: bool = True,
+) -> Path:
+    """Simulate each scenario and write ``folder`` with one sub-folder per scenario,
+    ``comparison.csv`` (means and intervals) and ``differences.csv`` (paired, against the first)."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must differ: {names}")
+    results = [run_scenario(s, replications, workers, progress) for s in scenarios]
+    for result in results:
+        print(f"{result.scenario}: {result.patient_years:,.0f} patient-years in {result.seconds:.1f}s")
+    return atomic_folder(folder, lambda tmp: write_comparison(tmp, scenarios, results))
+
+
+def write_comparison(tmp: Path, scenarios: Sequence[LoadedScenario], results: Sequence[RunResult]) -> None:
+    heads = []
+    for loaded, result in zip(scenarios, results, strict=True):
+        sub = tmp / loaded.name / "tables"
+        sub.mkdir(parents=True)
+        for name, df in result.tables.items():
+            df.to_parquet(sub / f"{name}.parquet", index=False)
+        head = headline(result.tables)
+        head.round(4).to_csv(tmp / loaded.name / "headline.csv", index=False)
+        (tmp / loaded.name / "manifest.json").write_text(json.dumps(manifest(result, loaded), indent=2, default=str))
+        heads.append(head)
+    all_heads = pd.concat(heads, ignore_index=True)
+    summary = summarise(all_heads)
+    summary.insert(2, "label", summary["measure"].map(HEADLINES))
+    summary.round(4).to_csv(tmp / "comparison.csv", index=False)
+    diffs = paired_differences(all_heads, scenarios[0].name)
+    if len(diffs):
+        diffs.insert(3, "label", diffs["measure"].map(HEADLINES))
+        diffs.round(4).to_csv(tmp / "differences.csv", index=False)
+    overview = {
+        "scenarios": [s.name for s in scenarios],
+        "baseline": scenarios[0].name,
+        "replications": results[0].replications,
+        "run_seconds": {r.scenario: round(r.seconds, 2) for r in results},
+        "versions": versions(),
+    }
+    (tmp / "manifest.json").write_text(json.dumps(overview, indent=2))

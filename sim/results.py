@@ -1,0 +1,118 @@
+"""Write a run's tables and manifest, atomically.
+
+Everything goes to a hidden temporary folder first and is moved into place by
+one rename, so an interrupted run never leaves a folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import LoadedScenario
+from sim.runner import RunResult
+from sim.summary import HEADLINES, headline
+
+PACKAGES = ("qofsim", "simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def manifest(result: RunResult, loaded: LoadedScenario, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What was run, with what, and how long it took: enough to reproduce it."""
+    sc = loaded.scenario
+    return {
+        "scenario": sc.name,
+        "description": sc.description,
+        "scenario_file": str(loaded.path) if loaded.path else None,
+        "regime": sc.regime.policy,
+        "seed": sc.seed,
+        "replications": result.replications,
+        "random_streams": "numpy SeedSequence(seed, spawn_key=(replication, practice, crc32(activity))) with PCG64",
+        "years": sc.years,
+        "practices": sc.practices.count,
+        "patient_years": result.patient_years,
+        "run_seconds": round(result.seconds, 3),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "tables": {name: len(df) for name, df in result.tables.items()},
+        "parameters": sc.model_dump(mode="json"),
+        "regime_parameters": loaded.policy_params.model_dump(mode="json"),
+        "provenance": loaded.provenance,
+        **(extra or {}),
+    }
+
+
+def write_run(result: RunResult, loaded: LoadedScenario, folder: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``folder`` (tables as Parquet, headline CSV, manifest JSON) in one atomic step."""
+
+    def fill(tmp: Path) -> None:
+        tables = tmp / "tables"
+        tables.mkdir()
+        for name, df in result.tables.items():
+            df.to_parquet(tables / f"{name}.parquet", index=False)
+        write_headline(headline(result.tables), tmp / "headline.csv")
+        (tmp / "manifest.json").write_text(json.dumps(manifest(result, loaded, extra), indent=2, default=str))
+
+    return atomic_folder(folder, fill)
+
+
+def write_headline(table: pd.DataFrame, path: Path) -> None:
+    table.round(4).to_csv(path, index=False)
+
+
+def atomic_folder(folder: Path, fill: Any) -> Path:
+    """Create ``folder`` by filling a temporary sibling and renaming it into place."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        fill(tmp)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """Read every table of a written run back."""
+    return {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
+
+
+__all__ = ["HEADLINES", "atomic_folder", "manifest", "read_tables", "write_run", "versions"]
