@@ -43,6 +43,7 @@ class Request:
     priority: bool = False
     count: int = 0
     unit: float = 0.0
+    pids: np.ndarray | None = None  # person ids at booking: rows are reused after deaths and moves
 
     @property
     def size(self) -> int:
@@ -63,9 +64,9 @@ class Request:
         if self.ids is None:
             self.count -= k
             return Request(self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit)
-        assert self.minutes is not None
-        head = Request(self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority)
-        self.minutes, self.ids = self.minutes[k:], self.ids[k:]
+        assert self.minutes is not None and self.pids is not None
+        head = Request(self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority, pids=self.pids[:k])
+        self.minutes, self.ids, self.pids = self.minutes[k:], self.ids[k:], self.pids[k:]
         return head
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``qofsim run``, ``qofsim compare``, ``qofsim check``, ``qofsim params``."""
+"""Command line: ``qofsim run``, ``qofsim compare``, ``qofsim report``, ``qofsim check``, ``qofsim params``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ EPILOG = """examples:
   qofsim run scenarios/optout_county.yaml --replications 5 --workers 2
   qofsim run scenarios/qof_practice.yaml --set seed=7 --set years=3
   qofsim compare scenarios/qof_county.yaml scenarios/optout_county.yaml --name county
+  qofsim report results/county
   qofsim check scenarios/*.yaml
   qofsim params scenarios/optout_practice.yaml > docs/parameters.md
 """
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--name", default="comparison", help="results folder name under --out (default: comparison)")
     _run_options(compare)
     compare.set_defaults(func=_cmd_compare)
+
+    report = sub.add_parser("report", help="(re)build the plots and the HTML report of a written comparison folder")
+    report.add_argument("folder", type=Path, help="comparison folder written by 'qofsim compare', e.g. results/county")
+    report.set_defaults(func=_cmd_report)
 
     check = sub.add_parser("check", help="validate scenario files without running them")
     check.add_argument("scenarios", type=Path, nargs="+")
@@ -110,6 +115,21 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     loaded = _load_all(args.scenarios, args.overrides)
     folder = compare(loaded, args.out / args.name, range(args.replications), args.workers, progress=not args.quiet)
     print(f"wrote {folder}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sim.plots import make_plots
+    from sim.report import build_report
+
+    try:
+        plots = make_plots(args.folder)
+        report = build_report(args.folder)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(plots)} plot files to {args.folder / 'plots'}")
+    print(f"wrote {report}")
     return 0
 
 

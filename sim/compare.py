@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,3 +62,18 @@ def write_comparison(tmp: Path, scenarios: Sequence[LoadedScenario], results: Se
         "versions": versions(),
     }
     (tmp / "manifest.json").write_text(json.dumps(overview, indent=2))
+    write_report(tmp)
+
+
+def write_report(folder: Path) -> None:
+    """Draw the plots and the HTML report. A failure here is reported, not raised:
+    the simulation results are kept and ``qofsim report`` can rebuild the report."""
+    from sim.plots import make_plots
+    from sim.report import build_report
+
+    try:
+        make_plots(folder)
+        build_report(folder)
+    except Exception:  # noqa: BLE001 - never lose a finished run to a plotting error
+        traceback.print_exc()
+        print("warning: plots or report failed; the results were written. Rebuild with 'qofsim report FOLDER'.", file=sys.stderr)

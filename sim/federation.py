@@ -22,12 +22,19 @@ import simpy
 from sim.capacity import AppointmentBook
 from sim.conditions import CONDITIONS, FRAILTY, PRACTICE_ROLES
 from sim.config import LoadedScenario
-from sim.measures import GAP_MONTHS, register_snapshot
+from sim.clinical.health import health_step
+from sim.measures import GAP_MONTHS, control_snapshot, register_snapshot
 from sim.population import condition_intercepts, generate
 from sim.practice import Practice
 from sim.qof import achievement
 from sim.rng import Streams
 from sim.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, FIRST_WEEKDAY, is_working_day, next_working_day, year_end
+
+OUTCOME_MEASURES = frozenset(
+    {"life_years", "qalys", "deaths", "cost_events", "emergency_admissions", "acsc_admissions",
+     "new_diagnoses", "registrations", "left_list"}
+)
+"""Ledger measures reported in the ``outcomes`` table rather than ``activity``."""
 
 COUNTY_UNIT = 2**31 - 1
 """Stream unit for county-level draws (practice list sizes), apart from every practice."""
@@ -62,10 +69,13 @@ class FederationResult:
     waits: list[dict[str, Any]] = field(default_factory=list)
     qof: list[dict[str, Any]] = field(default_factory=list)
     practices: list[dict[str, Any]] = field(default_factory=list)
+    control: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
     patients: dict[str, np.ndarray] = field(default_factory=dict)
     patient_conditions: dict[str, np.ndarray] = field(default_factory=dict)
     days: int = 0
     patient_years: float = 0.0
+    alive: dict[int, int] = field(default_factory=dict)
 
 
 class Federation:
@@ -90,7 +100,7 @@ class Federation:
             streams = Streams(sc.seed, replication, p)
             pop = generate(sc.population, int(sizes[p]), streams["population"], intercepts)
             books = {**self._practice_books(pop.size), **self.shared}
-            self.practices.append(Practice(p, index, sc, pop, books, streams, loaded.make_policy()))
+            self.practices.append(Practice(p, index, sc, pop, books, streams, loaded.make_policy(), intercepts))
         self.result = FederationResult()
         self.result.practices = [
             {"practice": p.index, "federation": index, "list_size": p.pop.size, "register_patients": int(p.pop.has.any(axis=1).sum())}
@@ -107,15 +117,17 @@ class Federation:
     # ------------------------------------------------------------------ run
     def run(self) -> FederationResult:
         for practice in self.practices:
-            practice.policy.start(practice)
+            practice.policy.start(practice, np.arange(practice.pop.size), 0)
             for process in practice.policy.processes(practice, self.env):
                 self.env.process(process)
         self.env.process(self._clinic_days())
         self.env.process(self._measurement())
+        self.env.process(self._health())
         self.env.run(until=self.horizon)
         self._patient_tables()
         self.result.days = self.horizon
         self.result.patient_years = sum(p.pop.size for p in self.practices) * self.scenario.years
+        self.result.alive = {p.index: int(p.pop.active.sum()) for p in self.practices}
         return self.result
 
     def _clinic_days(self) -> Generator[Any, Any, None]:
@@ -154,6 +166,17 @@ class Federation:
                 yield practice.books[role]
         yield from self.shared.values()
 
+    def _health(self) -> Generator[Any, Any, None]:
+        """Monthly (``clinical.step_days``) events, deaths, diagnoses and moves, after the day's clinics."""
+        step = self.scenario.clinical.step_days
+        day = step
+        while day < self.horizon:
+            yield self.env.timeout(day + 0.8 - self.env.now)
+            for practice in self.practices:
+                health_step(practice, day, step)
+                practice.refresh_demand()
+            day += step
+
     # ----------------------------------------------------------- measuring
     def _measurement(self) -> Generator[Any, Any, None]:
         per_year = self.scenario.measures.snapshots_per_year
@@ -171,6 +194,7 @@ class Federation:
             hist += h
             keys = {"practice": practice.index, "federation": self.index, "day": day, "year": fy}
             self.result.snapshots.extend({**keys, **row} for row in rows)
+            self.result.control.extend({**keys, **row} for row in control_snapshot(practice, day))
         self.result.gaps.append(hist)
         self.result.gap_days.append(day)
 
@@ -182,7 +206,8 @@ class Federation:
             self.result.qof.extend({**keys, **row} for row in achievement(practice, day))
             totals, waits = practice.ledger.flush()
             for (measure, role, condition), value in sorted(totals.items()):
-                self.result.activity.append({**keys, "measure": measure, "role": role, "condition": condition, "value": value})
+                table = self.result.outcomes if measure in OUTCOME_MEASURES or measure.startswith("event_") else self.result.activity
+                table.append({**keys, "measure": measure, "role": role, "condition": condition, "value": value})
             for role in range(len(PRACTICE_ROLES)):
                 self.result.activity.append(
                     {**keys, "measure": "minutes_available", "role": roles[role], "condition": "", "value": practice.books[role].close_period()}
@@ -201,11 +226,12 @@ class Federation:
         cond_tables: dict[str, list[np.ndarray]] = {}
         for practice in self.practices:
             pop, care = practice.pop, practice.care
-            ids = np.flatnonzero(pop.has.any(axis=1))
+            ids = np.flatnonzero(pop.has.any(axis=1) & pop.active)
             since = (day - care.last_delivered[ids]) / DAYS_PER_MONTH
             cols = {
                 "practice": np.full(len(ids), practice.index),
                 "patient": ids,
+                "pid": pop.pid[ids],
                 "age": np.round(pop.age[ids] + self.scenario.years, 1),
                 "male": pop.male[ids],
                 "frailty": np.array(FRAILTY)[pop.frailty[ids]],
@@ -222,6 +248,7 @@ class Federation:
             ccols = {
                 "practice": np.full(len(rows), practice.index),
                 "patient": ids[rows],
+                "pid": pop.pid[ids[rows]],
                 "condition": np.array(CONDITIONS)[k],
                 "reviews": care.reviews[ids[rows], k],
                 "months_since_review": np.round(np.minimum(since[rows, k], 999.0), 2),

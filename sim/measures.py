@@ -47,3 +47,38 @@ def register_snapshot(practice: Practice, day: int) -> tuple[list[dict[str, obje
         }
         rows.extend({"condition": name, "measure": m, "value": v} for m, v in values.items())
     return rows, hist
+
+
+def control_snapshot(practice: Practice, day: int) -> list[dict[str, object]]:
+    """Risk-factor control on each register that an outcome indicator defines, true and recorded.
+
+    True control: the patient's current level is at or below the target.
+    Recorded control: the last value coded within the indicator's window is at or below it.
+    """
+    pop, care = practice.pop, practice.care
+    rows: list[dict[str, object]] = []
+    factors = {}
+    for i, spec in enumerate(practice.scenario.indicators):
+        if spec.factor is None or spec.target is None:
+            continue
+        k = practice.ind_condition[i]
+        members = np.flatnonzero(pop.has[:, k] & pop.active)
+        j = practice.ind_factor[i]
+        if j not in factors:
+            factors[j] = practice.clinical.levels(slice(None), day)[:, j]
+        true = factors[j][members]
+        since = day - spec.window_months * DAYS_PER_MONTH
+        recorded = (care.last_recorded[members, i] >= since) & (care.recorded_value[members, i] <= spec.target)
+        rows.append(
+            {
+                "indicator": spec.id,
+                "condition": spec.condition,
+                "factor": spec.factor,
+                "target": spec.target,
+                "register": float(len(members)),
+                "controlled_true": float(np.sum(true <= spec.target)),
+                "controlled_recorded": float(recorded.sum()),
+                "mean_level": float(np.nanmean(true)) if len(members) else np.nan,
+            }
+        )
+    return rows

@@ -37,6 +37,8 @@ class Population:
     p_attend: np.ndarray  # probability of attending a booked appointment
     dissent: np.ndarray  # bool: informed dissent from recall
     active: np.ndarray  # bool: registered and alive
+    pid: np.ndarray  # person id, unique within the practice (rows are reused by new registrants)
+    frailty_cuts: np.ndarray  # frailty score cut points, kept for new registrants
 
     @property
     def size(self) -> int:
@@ -88,18 +90,34 @@ def generate(spec: PopulationSpec, n: int, rng: np.random.Generator, intercepts:
     male = rng.random(n) < spec.male_share
     latent = rng.standard_normal(n)
     has = _draw_conditions(spec, age, latent, rng, intercepts)
-    frailty = _draw_frailty(spec, age, latent, has, rng)
+    score = _frailty_score(spec, age, latent, has, rng)
+    cuts = _frailty_cuts(spec, age, score)
     return Population(
         age=age,
         male=male,
         latent=latent,
         has=has,
-        frailty=frailty,
+        frailty=_frailty(spec, age, score, cuts),
         p_respond=_draw_response(spec, n, rng),
         p_attend=_beta(rng, spec.attendance.mean, spec.attendance.concentration, n),
         dissent=rng.random(n) < spec.informed_dissent_share,
         active=np.ones(n, dtype=bool),
+        pid=np.arange(n, dtype=np.int64),
+        frailty_cuts=cuts,
     )
+
+
+def refill(pop: Population, rows: np.ndarray, spec: PopulationSpec, rng: np.random.Generator, intercepts: np.ndarray, years: float) -> None:
+    """New registrants take rows ``rows`` (ages drawn from the list's age structure at ``years``)."""
+    new = generate(spec, len(rows), rng, intercepts)
+    new.age -= years  # ``age`` holds age at the start of the run
+    for name in ("age", "male", "latent", "has", "p_respond", "p_attend", "dissent"):
+        getattr(pop, name)[rows] = getattr(new, name)
+    score = _frailty_score(spec, new.age + years, new.latent, new.has, rng)
+    pop.frailty[rows] = _frailty(spec, new.age + years, score, pop.frailty_cuts)
+    pop.active[rows] = True
+    start = int(pop.pid.max()) + 1
+    pop.pid[rows] = np.arange(start, start + len(rows))
 
 
 def _draw_conditions(
@@ -112,22 +130,25 @@ def _draw_conditions(
     return has & (age[:, None] >= min_age[None, :])
 
 
-def _draw_frailty(
+def _frailty_score(
     spec: PopulationSpec, age: np.ndarray, latent: np.ndarray, has: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """Frailty category for older patients, ranked on deficits (conditions, age, latent risk).
+    """Deficits: conditions, age and latent risk, with noise."""
+    return has.sum(axis=1) + 0.1 * (age - spec.frailty.min_age) + 0.5 * latent + 0.5 * rng.standard_normal(len(age))
 
-    Categories are cut at the quantiles that give the scenario's shares among
-    patients at or above ``min_age``; younger patients are ``fit``.
-    """
-    n = len(age)
-    score = has.sum(axis=1) + 0.1 * (age - spec.frailty.min_age) + 0.5 * latent + 0.5 * rng.standard_normal(n)
-    frailty = np.zeros(n, dtype=np.int8)
+
+def _frailty_cuts(spec: PopulationSpec, age: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Score cut points giving the scenario's category shares among older patients."""
     older = age >= spec.frailty.min_age
     if older.sum() < len(FRAILTY):
-        return frailty
-    cuts = np.quantile(score[older], np.cumsum(list(spec.frailty.shares.values()))[:-1])
-    frailty[older] = np.searchsorted(cuts, score[older], side="right").astype(np.int8)
+        return np.full(len(FRAILTY) - 1, np.inf)
+    return np.quantile(score[older], np.cumsum(list(spec.frailty.shares.values()))[:-1])
+
+
+def _frailty(spec: PopulationSpec, age: np.ndarray, score: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Frailty category for patients at or above ``min_age``; younger patients are ``fit``."""
+    frailty = np.searchsorted(cuts, score, side="right").astype(np.int8)
+    frailty[age < spec.frailty.min_age] = 0
     return frailty
 
 

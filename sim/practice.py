@@ -13,43 +13,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.capacity import ACUTE, CONTACT, KINDS, REVIEW, WAIT_BINS, AppointmentBook, Request
-from sim.demand import AcuteDemand
+from sim.care import ANSWER, BOOKED, CHASE, IDLE, INVITED, NO_ACTION, CareRecord
+from sim.clinical.health import Hazards, IncidenceCurve
+from sim.clinical.state import ClinicalState
 from sim.conditions import CONDITIONS, ITEMS
+from sim.config.clinical import FACTORS
+from sim.demand import AcuteDemand
 from sim.ledger import Ledger
-from sim.population import Population
+from sim.population import Population, refill
 from sim.rng import Streams
-from sim.timeline import DAYS_PER_YEAR, NEVER, financial_year
+from sim.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, NEVER, financial_year
 
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
     from sim.policies.base import Policy
-
-IDLE, INVITED, BOOKED = 0, 1, 2
-ANSWER, CHASE = 1, 2
-NO_ACTION = np.iinfo(np.int32).max
-
-
-class CareRecord:
-    """What has been delivered to, and recorded for, each patient."""
-
-    def __init__(self, n: int, n_indicators: int) -> None:
-        k = len(CONDITIONS)
-        self.last_delivered = np.full((n, k), NEVER, dtype=np.int32)
-        self.last_recorded = np.full((n, n_indicators), NEVER, dtype=np.int32)
-        self.due = np.zeros((n, k), dtype=np.int32)
-        self.reviews = np.zeros((n, k), dtype=np.int32)
-        self.excepted_fy = np.full((n, k), -1, dtype=np.int16)
-        self.status = np.zeros(n, dtype=np.int8)
-        self.letters = np.zeros(n, dtype=np.int8)
-        self.cover = np.zeros((n, k), dtype=bool)
-        self.priority = np.zeros(n, dtype=bool)
-        self.letters_total = np.zeros(n, dtype=np.int32)
-        self.visits = np.zeros(n, dtype=np.int32)
-        self.exceptions = np.zeros(n, dtype=np.int32)
-        self.action_day = np.full(n, NO_ACTION, dtype=np.int32)
-        """Day of the patient's next pending answer or chase-up (one at a time)."""
-        self.action = np.zeros(n, dtype=np.int8)
-
 
 class Practice:
     """A practice's patients, record, appointment books and daily routine."""
@@ -63,6 +40,7 @@ class Practice:
         books: dict[int, AppointmentBook],
         streams: Streams,
         policy: Policy,
+        intercepts: np.ndarray,
     ) -> None:
         self.index = index
         self.federation = federation
@@ -74,33 +52,70 @@ class Practice:
         self.roles = scenario.roles
         self.ind_condition = np.array([CONDITIONS.index(i.condition) for i in scenario.indicators], dtype=np.int64)
         self.ind_item = np.array([ITEMS.index(i.item) for i in scenario.indicators], dtype=np.int64)
-        self.care = CareRecord(population.size, len(scenario.indicators))
+        self.ind_factor = np.array([FACTORS.index(i.factor) if i.factor else -1 for i in scenario.indicators])
+        self.ind_target = np.array([i.target if i.target is not None else np.nan for i in scenario.indicators])
+        self.intercepts = intercepts
+        self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
+        self.care = CareRecord(population.size, len(scenario.indicators), len(FACTORS))
         self.ledger = Ledger()
         self.attributes: dict[str, np.ndarray] = {}
         """Per-patient arrays a regime keeps for itself (e.g. agreed fewer reviews)."""
         self._seen: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
         self.acute = AcuteDemand(scenario.demand, population)
-        self._seed_history()
+        self.clinical = ClinicalState(scenario.clinical, population, streams["clinical"])
+        self.hazards = Hazards(self)
+        self.incidence_curve = IncidenceCurve(self)
+        self._seed_history(np.arange(population.size), 0)
 
-    # ------------------------------------------------------------------ set-up
-    def _seed_history(self) -> None:
-        """Reviews before the run: each condition reviewed in the past year.
-
-        A share of patients were recalled for all conditions together (one date);
-        the rest on separate dates. Drawn from its own stream, so identical
-        under every regime.
-        """
-        rng = self.streams["history"]
-        n, k = self.pop.has.shape
-        combined = rng.random(n) < self.scenario.population.history_combined_share
-        own = rng.random((n, k))
-        offset = np.where(combined[:, None], own[:, :1], own)
-        last = -np.floor(offset * DAYS_PER_YEAR).astype(np.int32) - 1
-        has = self.pop.has
-        self.care.last_delivered[:] = np.where(has, last, NEVER)
-        self.care.last_recorded[:] = np.where(
-            has[:, self.ind_condition], self.care.last_delivered[:, self.ind_condition], NEVER
+    # ---------------------------------------------------------- membership
+    def _seed_history(self, rows: np.ndarray, day: int) -> None:
+        """Reviews before the run (or before joining), with what they measured and coded."""
+        care = self.care
+        care.seed_history(
+            rows, self.pop.has[rows], self.ind_condition, self.streams["history"],
+            self.scenario.population.history_combined_share, day,
         )
+        monitored = self.clinical.monitored  # [factor, condition]
+        last = np.where(self.pop.has[rows], care.last_delivered[rows], NEVER)
+        for j in range(len(FACTORS)):
+            seen = np.where(monitored[j][None, :], last, NEVER).max(axis=1)
+            known = (seen > NEVER) & self.clinical.has_factor[rows, j]
+            care.measured_day[rows, j] = np.where(known, seen, NEVER)
+            care.measured_value[rows, j] = np.where(known, self.clinical.levels(rows, day)[:, j], np.nan)
+        outcome = np.flatnonzero(self.ind_factor >= 0)
+        care.recorded_value[np.ix_(rows, outcome)] = care.measured_value[rows][:, self.ind_factor[outcome]]
+
+    def diagnose(self, ids: np.ndarray, k: int, day: int) -> None:
+        """New diagnoses of condition ``k``: on the register, never reviewed for it yet."""
+        if len(ids) == 0:
+            return
+        self.pop.has[ids, k] = True
+        self.care.diagnosed[ids, k] = day
+        self.ledger.add("new_diagnoses", len(ids), condition=CONDITIONS[k])
+        self.clinical.diagnose(ids, k, day, self.streams["clinical"])
+        self.policy.on_diagnosis(self, ids, k, day)
+
+    def remove(self, ids: np.ndarray) -> None:
+        """Patients who died or left: no further reviews, events or letters."""
+        if len(ids) == 0:
+            return
+        self.pop.active[ids] = False
+        self.care.close(ids)
+
+    def register_new(self, rows: np.ndarray, day: int) -> None:
+        """New registrants take the empty rows, with their own history of reviews."""
+        if len(rows) == 0:
+            return
+        refill(self.pop, rows, self.scenario.population, self.streams["registrations"], self.intercepts, day / DAYS_PER_YEAR)
+        self.care.open(rows, day)
+        self._seed_history(rows, day)
+        self.clinical.init_rows(rows, self.pop, self.streams["clinical"], day)
+        self.ledger.add("registrations", len(rows))
+        self.policy.start(self, rows, day)
+
+    def refresh_demand(self) -> None:
+        """Consultation rates follow the list as it changes (ages, conditions, moves)."""
+        self.acute = AcuteDemand(self.scenario.demand, self.pop)
 
     # ------------------------------------------------------------ invitations
     def invite(self, ids: np.ndarray, cover: np.ndarray, day: int, priority: bool = False) -> None:
@@ -129,7 +144,7 @@ class Practice:
 
     def schedule_contact(self, ids: np.ndarray, day: int, role: int, minutes: float) -> None:
         """Ask a (federation) role to phone non-responders, e.g. a care coordinator."""
-        self.books[role].book(Request(day, CONTACT, self, np.full(len(ids), minutes), ids))
+        self.books[role].book(Request(day, CONTACT, self, np.full(len(ids), minutes), ids, pids=self.pop.pid[ids]))
 
     # -------------------------------------------------------------- the day
     def begin_day(self, day: int) -> None:
@@ -139,7 +154,7 @@ class Practice:
         if len(ids):
             action = care.action[ids]
             care.action_day[ids] = NO_ACTION
-            ids_ok = (care.status[ids] == INVITED) & self.pop.active[ids]
+            ids_ok = care.status[ids] == INVITED
             answered = ids[ids_ok & (action == ANSWER)]
             if len(answered):
                 self.book_reviews(answered, day)
@@ -157,7 +172,8 @@ class Practice:
             for flag in (True, False):
                 pick = (roles == role) & (priority == flag)
                 if pick.any():
-                    self.books[int(role)].book(Request(day, REVIEW, self, minutes[pick], ids[pick], flag))
+                    who = ids[pick]
+                    self.books[int(role)].book(Request(day, REVIEW, self, minutes[pick], who, flag, pids=self.pop.pid[who]))
 
     def _acute_demand(self, day: int) -> None:
         counts = self.acute.draw(self.streams["acute"])
@@ -186,6 +202,7 @@ class Practice:
         ids = request.ids
         assert ids is not None and request.minutes is not None
         self._count_work(role, request.kind, float(request.minutes.sum()), len(ids))
+        ids = ids[self.pop.pid[ids] == request.pids]  # the booking's patient has not died or left
         self._seen[request.kind].append((ids, np.full(len(ids), role)))
 
     def end_day(self, day: int) -> None:
@@ -194,7 +211,7 @@ class Practice:
         self._seen = {REVIEW: [], CONTACT: []}
         if contacts:
             ids = np.concatenate([ids for ids, _ in contacts])
-            self.policy.on_contact(self, ids[self.pop.active[ids]], day)
+            self.policy.on_contact(self, ids, day)
         if reviews:
             self._attend(np.concatenate([i for i, _ in reviews]), np.concatenate([r for _, r in reviews]), day)
 
@@ -202,8 +219,6 @@ class Practice:
         self.ledger.add("routine_gave_up", request.size)
 
     def _attend(self, ids: np.ndarray, roles: np.ndarray, day: int) -> None:
-        alive = self.pop.active[ids]
-        ids, roles = ids[alive], roles[alive]
         came = self.streams["attendance"].random(len(ids)) < self.pop.p_attend[ids]
         self._count_by_role("dna", roles[~came])
         self.deliver(ids[came], self.care.cover[ids[came]], day, roles[came])
@@ -237,19 +252,36 @@ class Practice:
         care.reviews[ids[rows], cols] += 1
         care.visits[ids] += 1
         self._count_by_role("reviews_delivered", roles)
-        self._record(ids, cover, day, roles)
+        measured, values = self.clinical.review(
+            ids, cover, day, self.streams["treatment"], self.policy.params.review_adherence_boost
+        )
+        rows, cols = np.nonzero(measured)
+        care.measured_day[ids[rows], cols] = day
+        care.measured_value[ids[rows], cols] = values[rows, cols]
+        self._record(ids, cover, day, roles, measured, values)
         care.status[ids] = IDLE
         care.cover[ids] = False
         care.priority[ids] = False
         self.policy.on_reviewed(self, ids, cover, day)
 
-    def _record(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
-        """Code each indicator item of the covered conditions with the regime's probability."""
+    def _record(
+        self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray, measured: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Code each indicator item of the covered conditions with the regime's probability.
+
+        An outcome indicator's item is its risk-factor measurement: it can be
+        coded only if that factor was measured, and codes the measured value.
+        """
         by_role = self.policy.recording_table(self)
         p = np.where(cover[:, self.ind_condition], by_role[roles][:, self.ind_item], 0.0)
+        outcome = self.ind_factor >= 0
+        p[:, outcome] *= measured[:, self.ind_factor[outcome]]
         coded = self.streams["recording"].random(p.shape) < p
         rows, cols = np.nonzero(coded)
         self.care.last_recorded[ids[rows], cols] = day
+        factor_of = self.ind_factor[cols]
+        has_value = factor_of >= 0
+        self.care.recorded_value[ids[rows[has_value]], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
         self._count_by_role("reviews_recorded", roles[coded.any(axis=1)])
         self.ledger.add("items_recorded", float(coded.sum()))
 

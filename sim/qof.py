@@ -32,25 +32,43 @@ def _window_start(spec: IndicatorSpec, on_day: int) -> int:
     return on_day - int(round(spec.window_months * DAYS_PER_MONTH))
 
 
+NEW_PATIENT_DAYS = 274
+"""QOF excludes patients diagnosed or registered in the last nine months of the year."""
+
+
 def indicator_counts(practice: Practice, on_day: int) -> list[dict[str, float]]:
-    """Register, exceptions, denominator and numerators of every indicator at ``on_day``."""
+    """Register, exceptions, denominator and numerators of every indicator at ``on_day``.
+
+    Outcome indicators (with a risk factor and target) count, on the recorded
+    side, patients whose value coded within the window is at or below target; on
+    the delivered side, patients measured within the window at or below target.
+    """
     care, pop = practice.care, practice.pop
     fy = financial_year(on_day)
+    recent = on_day - NEW_PATIENT_DAYS
     rows = []
     for i, spec in enumerate(practice.scenario.indicators):
         k = practice.ind_condition[i]
         register = pop.has[:, k] & pop.active
         excepted = register & (care.excepted_fy[:, k] == fy)
-        denominator = register & ~excepted
+        new = register & ~excepted & ((care.diagnosed[:, k] > recent) | (care.registered > recent))
+        denominator = register & ~excepted & ~new
         since = _window_start(spec, on_day)
         recorded = denominator & (care.last_recorded[:, i] >= since)
-        delivered = denominator & (care.last_delivered[:, k] >= since)
+        j = practice.ind_factor[i]
+        if j >= 0:
+            recorded &= care.recorded_value[:, i] <= spec.target
+            delivered = denominator & (care.measured_day[:, j] >= since) & (care.measured_value[:, j] <= spec.target)
+        else:
+            delivered = denominator & (care.last_delivered[:, k] >= since)
         rows.append(
             {
                 "indicator": spec.id,
                 "condition": spec.condition,
+                "kind": "process" if j < 0 else "outcome",
                 "register": float(register.sum()),
                 "exceptions": float(excepted.sum()),
+                "excluded_new": float(new.sum()),
                 "denominator": float(denominator.sum()),
                 "numerator_recorded": float(recorded.sum()),
                 "numerator_delivered": float(delivered.sum()),

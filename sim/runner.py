@@ -102,7 +102,7 @@ def assemble(loaded: LoadedScenario, results: list[tuple[Task, FederationResult]
     """Concatenate federation results into long tables keyed by scenario and replication."""
     keys = {"scenario": loaded.name, "regime": loaded.scenario.regime.policy}
     tables: dict[str, pd.DataFrame] = {}
-    for name in ("practices", "snapshots", "activity", "waits", "qof"):
+    for name in ("practices", "snapshots", "control", "activity", "outcomes", "waits", "qof"):
         frames = [pd.DataFrame(getattr(r, name)).assign(replication=rep) for (rep, _), r in results]
         tables[name] = _front(pd.concat(frames, ignore_index=True), keys)
     for name in ("patients", "patient_conditions"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -147,11 +147,16 @@ class IndicatorSpec(Locked):
     lower: Annotated[float, Field(ge=0.0, le=100.0)]
     upper: Annotated[float, Field(ge=0.0, le=100.0)]
     points: NonNegative
+    factor: Literal["sbp", "hba1c", "chol"] | None = None
+    """Outcome indicators: the risk factor whose last recorded value must be at or below ``target``."""
+    target: float | None = None
 
     @model_validator(mode="after")
     def _thresholds(self) -> IndicatorSpec:
         if self.upper < self.lower:
             raise ValueError(f"upper threshold {self.upper} is below lower {self.lower}")
+        if (self.factor is None) != (self.target is None):
+            raise ValueError("an outcome indicator needs both factor and target")
         return self
 
 
@@ -179,6 +184,7 @@ class Scenario(Locked):
     federation: FederationSpec
     indicators: list[IndicatorSpec]
     measures: MeasuresSpec
+    clinical: ClinicalSpec
     regime: RegimeSpec
 
     @model_validator(mode="after")
@@ -193,6 +199,11 @@ class Scenario(Locked):
     def roles(self) -> tuple[str, ...]:
         """Practice roles then federation roles in sorted order (stable indices)."""
         return ("gp", "nurse", "hca", *sorted(self.federation.staff))
+
+
+from sim.config.clinical import ClinicalSpec  # noqa: E402  (clinical imports the base classes above)
+
+Scenario.model_rebuild()
 
 
 def _check_sums_to_one(values: Any, what: str) -> None:

@@ -43,6 +43,8 @@ class PolicyParams(BaseModel):
     opportunistic_probability: Probability
     """Chance that an acute consultation with an overdue patient includes the review."""
     opportunistic_minutes: Annotated[float, Field(ge=0)]
+    review_adherence_boost: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    """Rise in a patient's peak adherence at each review (e.g. goals agreed in care planning)."""
 
     @model_validator(mode="after")
     def _items(self) -> PolicyParams:
@@ -76,8 +78,12 @@ class Policy(ABC):
 
     # ------------------------------------------------------------ life cycle
     @abstractmethod
-    def start(self, practice: Practice) -> None:
-        """Set each patient's first due date from the care history."""
+    def start(self, practice: Practice, rows: np.ndarray, day: int) -> None:
+        """Set first due dates for patients ``rows`` (all at day 0; new registrants later)."""
+
+    def on_diagnosis(self, practice: Practice, ids: np.ndarray, k: int, day: int) -> None:
+        """A new diagnosis of condition ``k``: due for review now."""
+        practice.care.due[ids, k] = day
 
     def processes(self, practice: Practice, env: simpy.Environment) -> Iterable[Generator[Any, Any, None]]:
         """SimPy processes the regime runs for a practice: by default, a recall search."""

@@ -108,14 +108,19 @@ class CarePlanning(Policy):
         return np.where(practice.attributes["fewer_reviews"][ids], days * self.params.fewer_reviews_factor, days).astype(np.int32)
 
     # ------------------------------------------------------------ life cycle
-    def start(self, practice: Practice) -> None:
+    def start(self, practice: Practice, rows: np.ndarray, day: int) -> None:
         rng = practice.streams["preference"]
-        practice.attributes["fewer_reviews"] = rng.random(practice.pop.size) < self.params.fewer_reviews_share
-        care, has = practice.care, practice.pop.has
-        ids = np.arange(practice.pop.size)
-        earliest = np.where(has, care.last_delivered, np.iinfo(np.int32).max).min(axis=1)
-        first = np.where(has.any(axis=1), earliest + self.interval(practice, ids, 0), 0)
-        care.due[:] = first[:, None]
+        fewer = practice.attributes.setdefault("fewer_reviews", np.zeros(practice.pop.size, dtype=bool))
+        fewer[rows] = rng.random(len(rows)) < self.params.fewer_reviews_share
+        care, has = practice.care, practice.pop.has[rows]
+        earliest = np.where(has, care.last_delivered[rows], np.iinfo(np.int32).max).min(axis=1)
+        first = np.where(has.any(axis=1), earliest + self.interval(practice, rows, day), day)
+        care.due[rows] = first[:, None]
+
+    def on_diagnosis(self, practice: Practice, ids: np.ndarray, k: int, day: int) -> None:
+        """One care plan covers everything: a new condition brings the next review forward."""
+        care = practice.care
+        care.due[ids] = np.minimum(care.due[ids], day)
 
     def recall(self, practice: Practice, day: int) -> None:
         care, pop = practice.care, practice.pop

@@ -37,6 +37,8 @@ class QofParams(PolicyParams):
     """Conditions due within this window of each other are reviewed together."""
     review_role: dict[Condition, PracticeRole]
     year_end_push: YearEndPush | None
+    exception_reporting: bool
+    """False when nothing rewards it (QOF withdrawn): non-responders wait for next year's recall."""
 
 
 SENIORITY = {"hca": 0, "nurse": 1, "gp": 2}
@@ -59,9 +61,9 @@ class QofRecall(Policy):
         self._rank = rank
         self._rank_role = np.array([self.role_index[r] for r in sorted(SENIORITY, key=SENIORITY.get)])
 
-    def start(self, practice: Practice) -> None:
+    def start(self, practice: Practice, rows: np.ndarray, day: int) -> None:
         care = practice.care
-        care.due[:] = care.last_delivered + self._interval
+        care.due[rows] = care.last_delivered[rows] + self._interval
 
     def processes(self, practice: Practice, env: simpy.Environment) -> Iterable[Generator[Any, Any, None]]:
         yield from super().processes(practice, env)
@@ -95,7 +97,8 @@ class QofRecall(Policy):
         if len(done) == 0:
             return
         cover = care.cover[done]
-        practice.exception_report(done, cover, day)
+        if self.params.exception_reporting:
+            practice.exception_report(done, cover, day)
         nxt = year_start(financial_year(day) + 1)
         care.due[done] = np.where(cover, np.maximum(care.due[done], nxt), care.due[done])
         care.status[done] = 0
@@ -118,7 +121,8 @@ class QofRecall(Policy):
         while True:
             start = year_start(fy)
             yield env.timeout(start + 0.2 - env.now)
-            self._record_dissent(practice, start)
+            if self.params.exception_reporting:
+                self._record_dissent(practice, start)
             push = self.params.year_end_push
             if push is not None:
                 yield env.timeout(start + push.start_day + 0.2 - env.now)

@@ -1,0 +1,91 @@
+"""The care record: what has been delivered to, and recorded for, each patient."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.conditions import CONDITIONS
+from sim.timeline import DAYS_PER_YEAR, NEVER
+
+IDLE, INVITED, BOOKED = 0, 1, 2
+"""Recall status of a patient."""
+ANSWER, CHASE = 1, 2
+"""Pending action: the patient's answer, or the chase-up when no answer came."""
+NO_ACTION = np.iinfo(np.int32).max
+
+
+class CareRecord:
+    """Per-patient arrays of reviews, recall state and recorded indicator items.
+
+    ``*_day`` arrays hold day stamps (``NEVER`` when it never happened). Delivered
+    care is what took place; recorded care is what was coded.
+    """
+
+    def __init__(self, n: int, n_indicators: int, n_factors: int) -> None:
+        k = len(CONDITIONS)
+        self.last_delivered = np.full((n, k), NEVER, dtype=np.int32)
+        self.last_recorded = np.full((n, n_indicators), NEVER, dtype=np.int32)
+        self.recorded_value = np.full((n, n_indicators), np.nan, dtype=np.float32)
+        """Risk-factor value coded with an outcome indicator's item."""
+        self.measured_day = np.full((n, n_factors), NEVER, dtype=np.int32)
+        self.measured_value = np.full((n, n_factors), np.nan, dtype=np.float32)
+        """Last measured risk factor, coded or not: what the clinician knows."""
+        self.diagnosed = np.full((n, k), NEVER, dtype=np.int32)
+        self.registered = np.full(n, NEVER, dtype=np.int32)
+        self.due = np.zeros((n, k), dtype=np.int32)
+        self.reviews = np.zeros((n, k), dtype=np.int32)
+        self.excepted_fy = np.full((n, k), -1, dtype=np.int16)
+        self.status = np.zeros(n, dtype=np.int8)
+        self.letters = np.zeros(n, dtype=np.int8)
+        self.cover = np.zeros((n, k), dtype=bool)
+        self.priority = np.zeros(n, dtype=bool)
+        self.letters_total = np.zeros(n, dtype=np.int32)
+        self.visits = np.zeros(n, dtype=np.int32)
+        self.exceptions = np.zeros(n, dtype=np.int32)
+        self.action_day = np.full(n, NO_ACTION, dtype=np.int32)
+        """Day of the patient's next pending answer or chase-up (one at a time)."""
+        self.action = np.zeros(n, dtype=np.int8)
+
+    def close(self, rows: np.ndarray) -> None:
+        """The patient died or left: nothing further is pending."""
+        self.status[rows] = IDLE
+        self.action_day[rows] = NO_ACTION
+        self.cover[rows] = False
+        self.priority[rows] = False
+
+    def open(self, rows: np.ndarray, day: int) -> None:
+        """A new registrant takes these rows: a blank record."""
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray):
+                value[rows] = _blank(name, value)
+        self.registered[rows] = day
+
+    def seed_history(
+        self, rows: np.ndarray, has: np.ndarray, ind_condition: np.ndarray, rng: np.random.Generator,
+        combined_share: float, day: int,
+    ) -> None:
+        """Reviews before ``day``: each condition reviewed in the past year.
+
+        A share of patients were recalled for all conditions together (one date),
+        the rest on separate dates. Drawn from its own stream, so identical under
+        every regime.
+        """
+        n, k = has.shape
+        combined = rng.random(n) < combined_share
+        own = rng.random((n, k))
+        offset = np.where(combined[:, None], own[:, :1], own)
+        last = day - np.floor(offset * DAYS_PER_YEAR).astype(np.int32) - 1
+        self.last_delivered[rows] = np.where(has, last, NEVER)
+        self.last_recorded[rows] = np.where(has[:, ind_condition], self.last_delivered[rows][:, ind_condition], NEVER)
+
+
+def _blank(name: str, array: np.ndarray) -> object:
+    if name in ("last_delivered", "last_recorded", "measured_day", "diagnosed", "registered"):
+        return NEVER
+    if name == "excepted_fy":
+        return -1
+    if name == "action_day":
+        return NO_ACTION
+    if array.dtype.kind == "f":
+        return np.nan
+    return 0

@@ -1,0 +1,180 @@
+"""The monthly health step of a practice: events, deaths, new diagnoses, moves.
+
+Every ``step_days`` each registered patient's hazards are evaluated from their
+current risk factors, age, sex, registers and review history; events are drawn
+for the interval; events change the patient (an MI puts them on the CHD
+register, a death ends all activity). Patients also develop new conditions as
+they age, leave the list, and are replaced by new registrants.
+
+Hazard of event ``e`` (per person-year)::
+
+    base_e / 1000 * age_hr ** ((age - 65) / 10) * female_hr [if female]
+        * prod_f factor_hr_f ** ((x_f - reference_f) / unit_f)
+        * prod_k condition_hr_k [if on register k] * overdue_hr [if overdue]
+        * tendency (patient gamma frailty) * (1 - review_effect * adherence)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.conditions import CONDITIONS
+from sim.config.clinical import EVENTS, FACTORS
+from sim.timeline import DAYS_PER_YEAR
+
+if TYPE_CHECKING:
+    from sim.practice import Practice
+
+FACTOR_UNIT = {"sbp": 10.0, "hba1c": 1.0, "chol": 1.0}
+"""Hazard ratios are per 10 mmHg SBP, per 1% HbA1c and per 1 mmol/L cholesterol."""
+
+DEATH = EVENTS.index("death")
+
+
+class Hazards:
+    """Log-linear hazards of every event, vectorised over patients."""
+
+    def __init__(self, practice: Practice) -> None:
+        spec = practice.scenario.clinical
+        self.spec = spec
+        self.events = list(spec.events.values())
+        e, k, f = len(EVENTS), len(CONDITIONS), len(FACTORS)
+        self.base = np.array([ev.base_per_1000 / 1000 for ev in self.events])
+        self.log_age = np.log([ev.age_hr_per_decade for ev in self.events])
+        self.log_female = np.log([ev.female_hr for ev in self.events])
+        self.log_factor = np.zeros((f, e))
+        self.log_condition = np.zeros((k, e))
+        self.eligible = np.ones((k, e))
+        self.any_eligible = np.ones(e, dtype=bool)
+        for j, ev in enumerate(self.events):
+            for name, hr in ev.factor_hr.items():
+                self.log_factor[FACTORS.index(name), j] = np.log(hr)
+            for name, hr in ev.condition_hr.items():
+                self.log_condition[CONDITIONS.index(name), j] = np.log(hr)
+            if ev.eligible:
+                self.eligible[:, j] = [c in ev.eligible for c in CONDITIONS]
+                self.any_eligible[j] = False
+        self.log_overdue = np.log([ev.overdue_hr for ev in self.events])
+        self.review_effect = np.array([ev.review_effect for ev in self.events])
+        self.reference = np.array([spec.factors[x].reference for x in FACTORS])
+        self.unit = np.array([FACTOR_UNIT[x] for x in FACTORS])
+
+    def rates(self, practice: Practice, ids: np.ndarray, day: float) -> np.ndarray:
+        """Hazards ``[patients, events]`` per person-year at ``day``."""
+        pop, clinical = practice.pop, practice.clinical
+        age = pop.age[ids] + day / DAYS_PER_YEAR
+        has = pop.has[ids]
+        hasf = has.astype(np.float64)
+        x = clinical.levels(ids, day)
+        z = np.nan_to_num((x - self.reference) / self.unit)  # absent factors contribute nothing
+        overdue = (has & (day - practice.care.last_delivered[ids] > practice.overdue_days)).any(axis=1)
+        covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
+        coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
+        h = self.base * np.exp(covariates @ coefficients) * clinical.tendency[ids]
+        h *= 1.0 - self.review_effect * clinical.review_multiplier(ids, day)[:, None]
+        at_risk = self.any_eligible | (hasf @ self.eligible > 0)
+        return h * at_risk
+
+
+def health_step(practice: Practice, day: int, days: float) -> None:
+    """Advance every registered patient's health by ``days`` ending at ``day``."""
+    ids = np.flatnonzero(practice.pop.active)
+    rng = practice.streams["events"]
+    rates = practice.hazards.rates(practice, ids, day)
+    happened = rng.random(rates.shape) < -np.expm1(-rates * days / DAYS_PER_YEAR)
+    _account_life(practice, ids, day, days)
+    _apply_events(practice, ids, happened, day, rng)
+    _new_diagnoses(practice, day, days)
+    _moves(practice, day, days)
+
+
+def _account_life(practice: Practice, ids: np.ndarray, day: int, days: float) -> None:
+    spec = practice.scenario.clinical
+    pop = practice.pop
+    years = days / DAYS_PER_YEAR
+    age = pop.age[ids] + day / DAYS_PER_YEAR
+    decrement = np.array([spec.condition_utility_decrement.get(c, 0.0) for c in CONDITIONS])
+    utility = spec.utility_at_30 - spec.utility_loss_per_decade * np.maximum(age - 30, 0) / 10 - pop.has[ids] @ decrement
+    practice.ledger.add("life_years", len(ids) * years)
+    practice.ledger.add("qalys", float(np.clip(utility, 0, 1).sum() * years))
+
+
+def _apply_events(practice: Practice, ids: np.ndarray, happened: np.ndarray, day: int, rng: np.random.Generator) -> None:
+    spec = practice.scenario.clinical
+    pop = practice.pop
+    dies = happened[:, DEATH].copy()
+    for j, (name, ev) in enumerate(spec.events.items()):
+        who = ids[happened[:, j]]
+        if len(who) == 0 or name == "death":
+            continue
+        practice.ledger.add(f"event_{name}", len(who))
+        practice.ledger.add("cost_events", len(who) * ev.cost)
+        practice.ledger.add("qalys", -len(who) * ev.utility_decrement)
+        if ev.admission:
+            practice.ledger.add("emergency_admissions", len(who))
+        if ev.acsc:
+            practice.ledger.add("acsc_admissions", len(who))
+        if ev.adds_register is not None:
+            k = CONDITIONS.index(ev.adds_register)
+            practice.diagnose(who[~pop.has[who, k]], k, day)
+        if ev.case_fatality:
+            dies[happened[:, j]] |= rng.random(len(who)) < ev.case_fatality
+    dead = ids[dies]
+    practice.ledger.add("deaths", len(dead))
+    practice.remove(dead)
+
+
+def _new_diagnoses(practice: Practice, day: int, days: float) -> None:
+    """Age-specific prevalence rises with age: the rise is the incidence among those without.
+
+    ``P(new) = (p(a + dt) - p(a)) / (1 - p(a))`` from the population model's
+    logistic prevalence curve at the patient's latent risk, plus any secular
+    trend. Registers that events add (an MI adds CHD) grow through those events
+    instead, so they are not counted twice.
+    """
+    pop = practice.pop
+    curve = practice.incidence_curve
+    ids = np.flatnonzero(pop.active)
+    years = days / DAYS_PER_YEAR
+    age = (pop.age[ids] + day / DAYS_PER_YEAR)[:, None]
+    logit = curve.intercept + curve.sd * pop.latent[ids, None]
+    before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
+    after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
+    p = np.clip((after - before) / np.maximum(1 - before, 1e-9), 0, 1) + curve.trend * years
+    new = (practice.streams["incidence"].random(p.shape) < p * curve.by_curve) & ~pop.has[ids]
+    for k in np.flatnonzero(new.any(axis=0)):
+        practice.diagnose(ids[new[:, k]], int(k), day)
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class IncidenceCurve:
+    """Per-condition constants of the prevalence curve, as row vectors over conditions."""
+
+    def __init__(self, practice: Practice) -> None:
+        spec = practice.scenario.population
+        conds = [spec.conditions[c] for c in CONDITIONS]
+        trend = practice.scenario.clinical.incidence_trend
+        by_event = {ev.adds_register for ev in practice.scenario.clinical.events.values() if ev.adds_register}
+        self.intercept = practice.intercepts[None, :]
+        self.sd = spec.multimorbidity_sd
+        self.slope = np.array([c.age_slope for c in conds])[None, :]
+        self.min_age = np.array([c.min_age for c in conds])[None, :]
+        self.trend = np.array([trend.get(c, 0.0) * spec.conditions[c].prevalence for c in CONDITIONS])[None, :]
+        self.by_curve = np.array([c not in by_event for c in CONDITIONS])[None, :]
+
+
+def _moves(practice: Practice, day: int, days: float) -> None:
+    """Patients leave the list; empty places are taken by new registrants."""
+    pop = practice.pop
+    rng = practice.streams["moves"]
+    ids = np.flatnonzero(pop.active)
+    p = -np.expm1(-practice.scenario.clinical.leave_rate * days / DAYS_PER_YEAR)
+    leavers = ids[rng.random(len(ids)) < p]
+    practice.ledger.add("left_list", len(leavers))
+    practice.remove(leavers)
+    practice.register_new(np.flatnonzero(~pop.active), day)

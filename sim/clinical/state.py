@@ -1,0 +1,131 @@
+"""Risk factors, treatment and adherence of each patient, evaluated only when needed.
+
+For factor ``f`` a patient's true level at day ``t`` is
+
+    x(t) = u0 + drift * t / 365 - step_effect * steps * adherence(t)
+
+where ``u0 + drift * t`` is the untreated course, ``steps`` the treatment steps
+taken so far and ``adherence(t)`` wanes from the patient's peak towards a floor
+after each review (``floor + (peak - floor) * exp(-(t - last_review) / tau)``).
+Nothing is stepped day by day: a review or a hazard step evaluates ``x(t)``
+directly. A review measures (with noise), reinforces adherence and, when the
+measurement is above target, intensifies treatment with the probability that
+clinical inertia allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.conditions import CONDITIONS
+from sim.config.clinical import FACTORS, ClinicalSpec
+from sim.population import Population
+from sim.timeline import DAYS_PER_YEAR
+
+
+class ClinicalState:
+    """Per-patient arrays of the clinical layer (rows match the practice's population)."""
+
+    def __init__(self, spec: ClinicalSpec, pop: Population, rng: np.random.Generator) -> None:
+        self.spec = spec
+        n, f = pop.size, len(FACTORS)
+        self.u0 = np.zeros((n, f))
+        self.drift = np.zeros((n, f))
+        self.steps = np.zeros((n, f))
+        self.has_factor = np.zeros((n, f), dtype=bool)
+        self.peak = np.zeros(n)
+        self.reinforced = np.zeros(n)
+        self.tendency = np.ones((n, len(spec.events)))
+        self._step_effect = np.array([spec.factors[x].step_effect for x in FACTORS])
+        self.monitored = np.array([[c in spec.factors[x].monitored_for for c in CONDITIONS] for x in FACTORS])
+        self.init_rows(np.arange(n), pop, rng, day=0)
+
+    # --------------------------------------------------------------- set-up
+    def init_rows(self, ids: np.ndarray, pop: Population, rng: np.random.Generator, day: int) -> None:
+        """Draw starting levels, treatment and adherence for patients ``ids`` joining at ``day``.
+
+        Levels at joining are drawn on treatment (calibrated to QOF-era control);
+        the untreated course ``u0`` is backed out from them.
+        """
+        spec = self.spec
+        m = len(ids)
+        has = pop.has[ids]
+        level = np.zeros((m, len(FACTORS)))
+        for j, name in enumerate(FACTORS):
+            fs = spec.factors[name]
+            treated = (has & self.monitored[j]).any(axis=1)
+            level[:, j] = np.where(treated, fs.start_mean_register, fs.start_mean_other) + fs.start_sd * rng.standard_normal(m)
+            self.steps[ids, j] = np.where(treated, np.minimum(rng.poisson(fs.start_steps_mean, m), fs.max_steps), 0)
+            self.drift[ids, j] = fs.drift_mean + fs.drift_sd * rng.standard_normal(m)
+            only = [CONDITIONS.index(c) for c in fs.only_for]
+            self.has_factor[ids, j] = has[:, only].any(axis=1) if only else True
+        ad = spec.adherence
+        self.peak[ids] = rng.beta(ad.peak_mean * ad.peak_concentration, (1 - ad.peak_mean) * ad.peak_concentration, m)
+        self.reinforced[ids] = day
+        treatment = self.steps[ids] * self._step_effect * self.peak[ids, None]
+        self.u0[ids] = level + treatment - self.drift[ids] * day / DAYS_PER_YEAR
+        for k, ev in enumerate(spec.events.values()):
+            if ev.patient_shape is not None:
+                self.tendency[ids, k] = rng.gamma(ev.patient_shape, 1.0 / ev.patient_shape, m)
+
+    def diagnose(self, ids: np.ndarray, k: int, day: int, rng: np.random.Generator) -> None:
+        """A new diagnosis of condition ``k``: factors that exist only for it start, untreated,
+        at the register's starting distribution (HbA1c on diagnosing diabetes)."""
+        for j, name in enumerate(FACTORS):
+            fs = self.spec.factors[name]
+            if CONDITIONS[k] not in fs.only_for:
+                continue
+            fresh = ids[~self.has_factor[ids, j]]
+            level = fs.start_mean_register + fs.start_sd * rng.standard_normal(len(fresh))
+            self.has_factor[fresh, j] = True
+            self.steps[fresh, j] = 0
+            self.u0[fresh, j] = level - self.drift[fresh, j] * day / DAYS_PER_YEAR
+
+    # ------------------------------------------------------------ evaluation
+    def adherence(self, ids: np.ndarray | slice, day: float) -> np.ndarray:
+        ad = self.spec.adherence
+        peak = self.peak[ids]
+        floor = ad.floor_share * peak
+        return floor + (peak - floor) * np.exp(-(day - self.reinforced[ids]) / ad.waning_days)
+
+    def levels(self, ids: np.ndarray | slice, day: float) -> np.ndarray:
+        """True risk-factor levels ``[patients, factors]`` at ``day`` (NaN where a factor does not apply)."""
+        years = day / DAYS_PER_YEAR
+        treated = self.steps[ids] * self._step_effect * self.adherence(ids, day)[:, None]
+        x = self.u0[ids] + self.drift[ids] * years - treated
+        return np.where(self.has_factor[ids], x, np.nan)
+
+    # --------------------------------------------------------------- reviews
+    def review(
+        self, ids: np.ndarray, cover: np.ndarray, day: int, rng: np.random.Generator, adherence_boost: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Measure the factors the covered conditions monitor, treat poor control, reinforce adherence.
+
+        Returns ``(measured, values)``: which factors were measured ``[patients, factors]``
+        and the measured values.
+        """
+        measured = (cover[:, None, :] & self.monitored[None, :, :]).any(axis=2) & self.has_factor[ids]
+        true = self.levels(ids, day)
+        sd = np.array([self.spec.factors[f].measurement_sd for f in FACTORS])
+        values = true + sd * rng.standard_normal(true.shape)
+        target = np.array([self.spec.factors[f].target for f in FACTORS])
+        p = np.array([self.spec.factors[f].intensify_probability for f in FACTORS])
+        max_steps = np.array([self.spec.factors[f].max_steps for f in FACTORS])
+        poor = measured & (values > target)
+        act = poor & (rng.random(poor.shape) < p) & (self.steps[ids] < max_steps)
+        self.steps[ids] += act
+        self._reinforce(ids[cover.any(axis=1)], day, adherence_boost)
+        return measured, values
+
+    def _reinforce(self, ids: np.ndarray, day: int, boost: float) -> None:
+        """Adherence returns to the patient's peak (raised by ``boost``, capped at 1).
+
+        The untreated course is unchanged; the treated level jumps because adherence does.
+        """
+        if boost:
+            self.peak[ids] = np.minimum(self.peak[ids] + boost, 1.0)
+        self.reinforced[ids] = day
+
+    def review_multiplier(self, ids: np.ndarray | slice, day: float) -> np.ndarray:
+        """Adherence as a share of full adherence, for hazards that reviews reduce."""
+        return self.adherence(ids, day)
