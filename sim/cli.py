@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_check)
 
     params = sub.add_parser("params", help="print every parameter of a scenario with its source or assumption")
-    params.add_argument("scenario", type=Path)
+    params.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios"), help="scenario file (default: scenarios/)")
+    params.add_argument("--docs", action="store_true", help="write docs/parameters.md from the shipped scenarios")
     params.set_defaults(func=_cmd_params)
     return parser
 
@@ -141,38 +142,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
+    from sim.registry import docs, markdown, registry
+
+    if args.docs:
+        text = docs(args.scenario if args.scenario.is_dir() else args.scenario.parent)
+        Path("docs").mkdir(exist_ok=True)
+        Path("docs/parameters.md").write_text(text)
+        print("wrote docs/parameters.md")
+        return 0
     (loaded,) = _load_all([args.scenario], [])
-    print(provenance_markdown(loaded))
+    print(markdown(registry(loaded)))
     return 0
-
-
-def provenance_markdown(loaded: LoadedScenario) -> str:
-    """Every parameter with its value and its source or assumption, as a Markdown table."""
-    rows = ["| parameter | value | source or assumption |", "|---|---|---|"]
-    plain = loaded.scenario.model_dump(mode="json")
-    for path, meta in sorted(loaded.provenance.items()):
-        value = _lookup(plain, path)
-        why = f"source: {meta['source']}" if "source" in meta else f"assumption: {meta['assumption']}"
-        rows.append(f"| `{path}` | {_short(value)} | {why} |")
-    return "\n".join(rows)
-
-
-def _lookup(tree: Any, path: str) -> Any:
-    node = tree
-    for part in path.replace("[", ".[").split("."):
-        if part.startswith("["):
-            node = node[int(part[1:-1])]
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-    return node
-
-
-def _short(value: Any) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    text = text.removesuffix("...").strip()
-    return text if len(text) < 80 else text[:77] + "..."
 
 
 def _report_speed(result: Any) -> None:

@@ -109,6 +109,8 @@ def assemble(loaded: LoadedScenario, results: list[tuple[Task, FederationResult]
         frames = [pd.DataFrame(getattr(r, name)).assign(replication=rep) for (rep, _), r in results]
         tables[name] = _front(pd.concat(frames, ignore_index=True), keys)
     tables["gaps"] = _front(_gap_table(results), keys)
+    rates = loaded.scenario.clinical.cost_per_hour
+    tables["cost_rates"] = pd.DataFrame({"scenario": loaded.name, "role": list(rates), "cost_per_hour": list(rates.values())})
     return tables
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+KEYS = ["scenario", "replication"]
+
 HEADLINES: dict[str, str] = {
     "overdue_pct": "Register patients overdue a review (>15 months), % (final year)",
     "never_reviewed_pct": "Register patients never reviewed, % (final year)",
@@ -20,53 +22,131 @@ HEADLINES: dict[str, str] = {
     "same_day_unmet_per_1000_patients": "Same-day requests not met per 1,000 patients per year",
     "qof_points_recorded_pct": "QOF points on recorded care, % of available",
     "qof_points_delivered_pct": "QOF points on delivered care, % of available",
+    "bp_controlled_true_pct": "Hypertension register with SBP <=150 (true), % (final year)",
+    "bp_controlled_recorded_pct": "Hypertension register with a recorded SBP <=150, % (final year)",
+    "hba1c_controlled_true_pct": "Diabetes register with HbA1c <=7.5% (true), % (final year)",
+    "hba1c_controlled_recorded_pct": "Diabetes register with a recorded HbA1c <=7.5%, % (final year)",
+    "mi_per_1000": "Myocardial infarctions per 1,000 patient-years",
+    "stroke_per_1000": "Strokes per 1,000 patient-years",
+    "hf_admission_per_1000": "Heart-failure admissions per 1,000 patient-years",
+    "amputation_per_1000": "Diabetic amputations per 1,000 patient-years",
+    "microvascular_per_1000": "Diabetic microvascular endpoints per 1,000 patient-years",
+    "copd_admission_per_1000": "COPD admissions per 1,000 patient-years",
+    "acsc_admissions_per_1000": "Ambulatory-care-sensitive admissions per 1,000 patient-years",
+    "emergency_admissions_per_1000": "Emergency admissions (modelled causes) per 1,000 patient-years",
+    "deaths_per_1000": "Deaths per 1,000 patient-years",
+    "qalys_per_1000": "QALYs per 1,000 patient-years",
+    "cost_events_per_1000": "NHS cost of events per 1,000 patient-years, GBP",
+    "cost_staff_per_1000": "NHS cost of clinician time per 1,000 patient-years, GBP",
 }
 """Column name -> plain-language label."""
+
+CONTROL = {"bp": "HYP_BP_CTRL", "hba1c": "DM_HBA1C_CTRL"}
+EVENTS = ("mi", "stroke", "hf_admission", "amputation", "microvascular", "copd_admission")
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per scenario and replication with every measure in :data:`HEADLINES`."""
-    keys = ["scenario", "replication"]
-    snaps = tables["snapshots"]
-    final_year = snaps["year"].max()
-    last = snaps[snaps["year"] == final_year].groupby([*keys, "measure"])["value"].sum().unstack()
-    n_snaps = snaps.loc[snaps["year"] == final_year, "day"].nunique()
+    out = pd.concat([_gaps(tables), _activity(tables), _waits(tables), _qof(tables), _control(tables), _outcomes(tables)], axis=1)
+    return out.reindex(columns=list(HEADLINES)).reset_index()
+
+
+def _final_year(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["year"] == df["year"].max()]
+
+
+def _gaps(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    snaps = _final_year(tables["snapshots"])
+    last = snaps.groupby([*KEYS, "measure"])["value"].sum().unstack()
     out = pd.DataFrame(index=last.index)
     for m in ("overdue", "never_reviewed", "lost_to_follow_up"):
         out[f"{m}_pct"] = 100 * last[m] / last["register"]
-    mean_gap = snaps[(snaps["year"] == final_year) & (snaps["measure"] == "mean_months_since_review")]
-    reg = snaps[(snaps["year"] == final_year) & (snaps["measure"] == "register")]
-    weighted = mean_gap.set_index([*keys, "practice", "day", "condition"])["value"] * reg.set_index(
-        [*keys, "practice", "day", "condition"]
-    )["value"]
-    out["mean_months_since_review"] = weighted.groupby(keys).sum() / last["register"]
+    index = [*KEYS, "practice", "day", "condition"]
+    gap = snaps[snaps["measure"] == "mean_months_since_review"].set_index(index)["value"]
+    reg = snaps[snaps["measure"] == "register"].set_index(index)["value"]
+    out["mean_months_since_review"] = (gap * reg).groupby(KEYS).sum() / last["register"]
+    return out
 
+
+def _register_years(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Register patient-years: the mean register over snapshots times the years run."""
+    snaps = tables["snapshots"]
+    reg = snaps[snaps["measure"] == "register"].groupby([*KEYS, "day"])["value"].sum()
+    return reg.groupby(KEYS).mean() * snaps["year"].nunique()
+
+
+def _patient_years(tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Registered patient-years (life-years on the list)."""
+    out = tables["outcomes"]
+    return out[out["measure"] == "life_years"].groupby(KEYS)["value"].sum()
+
+
+def _activity(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     act = tables["activity"]
-    years = act["year"].nunique()
-    register_years = last["register"] / n_snaps * years  # register size is roughly stable
-    totals = act.groupby([*keys, "measure"])["value"].sum().unstack()
-    out["reviews_delivered_per_1000_register"] = 1000 * totals["reviews_delivered"] / register_years
-    out["reviews_recorded_per_1000_register"] = 1000 * totals["reviews_recorded"] / register_years
-    out["letters_per_1000_register"] = 1000 * totals["letters"] / register_years
-    out["exceptions_pct"] = 100 * totals.get("exceptions", 0.0) / register_years
-    list_years = _list_years(tables)
-    out["ltc_hours_per_1000_patients"] = 1000 * totals["minutes_ltc"] / 60 / list_years
-    out["other_hours_per_1000_patients"] = 1000 * totals["minutes_other"] / 60 / list_years
-    out["same_day_unmet_per_1000_patients"] = 1000 * totals.get("same_day_unmet", 0.0) / list_years
+    totals = act.groupby([*KEYS, "measure"])["value"].sum().unstack()
+    reg_years, years = _register_years(tables), _patient_years(tables)
+    out = pd.DataFrame(index=totals.index)
+    out["reviews_delivered_per_1000_register"] = 1000 * totals.get("reviews_delivered", 0.0) / reg_years
+    out["reviews_recorded_per_1000_register"] = 1000 * totals.get("reviews_recorded", 0.0) / reg_years
+    out["letters_per_1000_register"] = 1000 * totals.get("letters", 0.0) / reg_years
+    out["exceptions_pct"] = 100 * totals.get("exceptions", 0.0) / reg_years
+    out["ltc_hours_per_1000_patients"] = 1000 * totals.get("minutes_ltc", 0.0) / 60 / years
+    out["other_hours_per_1000_patients"] = 1000 * totals.get("minutes_other", 0.0) / 60 / years
+    out["same_day_unmet_per_1000_patients"] = 1000 * totals.get("same_day_unmet", 0.0) / years
+    out["cost_staff_per_1000"] = 1000 * _staff_cost(act, tables) / years
+    return out
+
+
+def _staff_cost(act: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:
+    """Cost of clinician minutes worked, priced by role (``clinical.cost_per_hour``)."""
+    rates = tables.get("cost_rates")
+    worked = act[act["measure"].isin(["minutes_ltc", "minutes_other"])]
+    if rates is None or worked.empty:
+        return pd.Series(0.0, index=worked.groupby(KEYS).size().index)
+    priced = worked.merge(rates, on=["scenario", "role"], how="left")
+    priced["cost"] = priced["value"] / 60 * priced["cost_per_hour"].fillna(0.0)
+    return priced.groupby(KEYS)["cost"].sum()
+
+
+def _waits(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     waits = tables["waits"]
+    out = {}
     for kind, col in (("other", "routine_wait_days"), ("ltc", "review_wait_days")):
         w = waits[waits["kind"] == kind]
-        num = (w["wait_days"] * w["appointments"]).groupby([w[k] for k in keys]).sum()
-        out[col] = num / w.groupby(keys)["appointments"].sum()
-    qof = tables["qof"]
-    pts = qof.groupby(keys)[["points_recorded", "points_delivered", "points_available"]].sum()
-    out["qof_points_recorded_pct"] = 100 * pts["points_recorded"] / pts["points_available"]
-    out["qof_points_delivered_pct"] = 100 * pts["points_delivered"] / pts["points_available"]
-    return out[list(HEADLINES)].reset_index()
+        num = (w["wait_days"] * w["appointments"]).groupby([w[k] for k in KEYS]).sum()
+        out[col] = num / w.groupby(KEYS)["appointments"].sum()
+    return pd.DataFrame(out)
 
 
-def _list_years(tables: dict[str, pd.DataFrame]) -> pd.Series:
-    """Registered patient-years per scenario and replication (from the run's list sizes)."""
-    sizes = tables["practices"]
-    years = tables["activity"]["year"].nunique()
-    return sizes.groupby(["scenario", "replication"])["list_size"].sum() * years
+def _qof(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    pts = tables["qof"].groupby(KEYS)[["points_recorded", "points_delivered", "points_available"]].sum()
+    return pd.DataFrame(
+        {
+            "qof_points_recorded_pct": 100 * pts["points_recorded"] / pts["points_available"],
+            "qof_points_delivered_pct": 100 * pts["points_delivered"] / pts["points_available"],
+        }
+    )
+
+
+def _control(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    control = _final_year(tables["control"])
+    sums = control.groupby([*KEYS, "indicator"])[["register", "controlled_true", "controlled_recorded"]].sum()
+    out = {}
+    for name, indicator in CONTROL.items():
+        part = sums.xs(indicator, level="indicator") if indicator in sums.index.get_level_values("indicator") else None
+        if part is None:
+            continue
+        out[f"{name}_controlled_true_pct"] = 100 * part["controlled_true"] / part["register"]
+        out[f"{name}_controlled_recorded_pct"] = 100 * part["controlled_recorded"] / part["register"]
+    return pd.DataFrame(out)
+
+
+def _outcomes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    totals = tables["outcomes"].groupby([*KEYS, "measure"])["value"].sum().unstack()
+    years = totals["life_years"]
+    out = pd.DataFrame(index=totals.index)
+    for event in EVENTS:
+        out[f"{event}_per_1000"] = 1000 * totals.get(f"event_{event}", 0.0) / years
+    for m in ("acsc_admissions", "emergency_admissions", "deaths", "qalys", "cost_events"):
+        out[f"{m}_per_1000"] = 1000 * totals.get(m, 0.0) / years
+    return out

@@ -1,0 +1,1 @@
+"""The clinical layer: risk factors, treatment, events and outcomes."""
