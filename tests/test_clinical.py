@@ -1,0 +1,139 @@
+"""Clinical layer: direction of effects, dead patients stay dead, hazards reproduce published RRs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim.clinical.health as health
+from sim.conditions import CONDITIONS
+from sim.config import load_scenario
+from sim.config.clinical import EVENTS, FACTORS
+from sim.federation import Federation, list_sizes
+from sim.practice import Practice
+from sim.runner import run_scenario
+from sim.summary import headline
+
+from conftest import QOF
+
+MEDIUM = {"years": 5, "practices.list_size_mean": 6000}
+NO_LTC_STAFF = {
+    "staffing.fte_per_1000.nurse": 0,
+    "staffing.fte_per_1000.hca": 0,
+    "regime.params.review_role": {c: "nurse" for c in CONDITIONS},
+    "regime.params.opportunistic_probability": 0,
+}
+
+
+def _means(overrides: dict) -> dict[str, float]:
+    result = run_scenario(load_scenario(QOF, {**MEDIUM, **overrides}), (0, 1), workers=1, progress=False)
+    return headline(result.tables).mean(numeric_only=True).to_dict()
+
+
+@pytest.fixture(scope="module")
+def qof() -> dict[str, float]:
+    return _means({})
+
+
+def test_no_reviews_worsens_control_and_raises_events(qof):
+    """With no long-term-condition reviews at all, control worsens and admissions and deaths rise."""
+    none = _means(NO_LTC_STAFF)
+    assert none["reviews_delivered_per_1000_register"] == 0
+    assert none["bp_controlled_true_pct"] < qof["bp_controlled_true_pct"] - 5
+    assert none["hba1c_controlled_true_pct"] < qof["hba1c_controlled_true_pct"]
+    assert none["emergency_admissions_per_1000"] > qof["emergency_admissions_per_1000"]
+    events = ["mi_per_1000", "stroke_per_1000", "hf_admission_per_1000", "acsc_admissions_per_1000"]
+    assert sum(none[e] for e in events) > sum(qof[e] for e in events)
+
+
+def test_perfect_monitoring_without_inertia_improves_control(qof):
+    """Quarterly reviews that always intensify poor control, with room to treat, beat QOF-era control."""
+    perfect = _means(
+        {
+            "regime.params.recall_interval_months": 3,
+            "staffing.minutes_per_fte_day.gp": 10_000,
+            "staffing.minutes_per_fte_day.nurse": 10_000,
+            "staffing.minutes_per_fte_day.hca": 10_000,
+            "population.attendance.mean": 0.999,
+            "population.response.never_share": 0.0,
+            "clinical.factors.sbp.intensify_probability": 1.0,
+            "clinical.factors.hba1c.intensify_probability": 1.0,
+            "clinical.factors.chol.intensify_probability": 1.0,
+            "clinical.factors.sbp.max_steps": 8,
+            "clinical.factors.hba1c.max_steps": 8,
+        }
+    )
+    assert perfect["bp_controlled_true_pct"] > qof["bp_controlled_true_pct"] + 10
+    assert perfect["hba1c_controlled_true_pct"] > qof["hba1c_controlled_true_pct"] + 10
+
+
+def test_dead_patients_have_no_further_reviews_or_events(monkeypatch):
+    """Once a patient dies or leaves, no review is delivered to them and no event befalls them."""
+    gone: set[tuple[int, int]] = set()
+    checked = {"reviews": 0, "events": 0}
+    remove, deliver, apply = Practice.remove, Practice.deliver, health._apply_events
+
+    def spy_remove(self, ids):
+        gone.update((self.index, int(p)) for p in self.pop.pid[ids])
+        remove(self, ids)
+
+    def spy_deliver(self, ids, cover, day, roles):
+        assert not any((self.index, int(p)) in gone for p in self.pop.pid[ids])
+        assert self.pop.active[ids].all()
+        checked["reviews"] += len(ids)
+        deliver(self, ids, cover, day, roles)
+
+    def spy_apply(practice, ids, happened, day, rng):
+        hit = ids[happened.any(axis=1)]
+        assert not any((practice.index, int(p)) in gone for p in practice.pop.pid[hit])
+        checked["events"] += len(hit)
+        apply(practice, ids, happened, day, rng)
+
+    monkeypatch.setattr(Practice, "remove", spy_remove)
+    monkeypatch.setattr(Practice, "deliver", spy_deliver)
+    monkeypatch.setattr(health, "_apply_events", spy_apply)
+    run_scenario(load_scenario(QOF, {"years": 3, "practices.list_size_mean": 3000}), workers=1, progress=False)
+    assert len(gone) > 100 and checked["reviews"] > 1000 and checked["events"] > 50
+
+
+# ------------------------------------------------------------------ hazards
+@pytest.fixture(scope="module")
+def cohort() -> Practice:
+    """A large practice with high event rates, so relative risks are estimated precisely."""
+    overrides = {"practices.list_size_mean": 60_000, "years": 1}
+    for event in ("mi", "stroke", "hf_admission", "amputation", "microvascular"):
+        overrides[f"clinical.events.{event}.base_per_1000"] = 150
+    loaded = load_scenario(QOF, overrides)
+    fed = Federation(loaded, 0, 0, [0], list_sizes(loaded))
+    return fed.practices[0]
+
+
+PUBLISHED = [
+    ("mi", "sbp", 10.0, 1 / 0.83),  # Ettehad 2016, CHD per 10 mmHg
+    ("stroke", "sbp", 10.0, 1 / 0.73),  # Ettehad 2016
+    ("hf_admission", "sbp", 10.0, 1 / 0.72),  # Ettehad 2016
+    ("microvascular", "hba1c", 1.0, 1 / 0.63),  # UKPDS 35, per 1% HbA1c
+    ("amputation", "hba1c", 1.0, 1 / 0.57),  # UKPDS 35
+    ("mi", "hba1c", 1.0, 1 / 0.86),  # UKPDS 35
+]
+
+
+@pytest.mark.parametrize(("event", "factor", "shift", "rr"), PUBLISHED)
+def test_hazards_reproduce_published_relative_risks(cohort, event, factor, shift, rr):
+    """Raising a risk factor by the published amount multiplies simulated events by the published RR."""
+    practice = cohort
+    j, e = FACTORS.index(factor), EVENTS.index(event)
+    ids = np.flatnonzero(practice.pop.active & practice.clinical.has_factor[:, j])
+    rng = np.random.default_rng(7)
+    u0 = practice.clinical.u0.copy()
+    counts = []
+    for delta in (0.0, shift):
+        practice.clinical.u0[:, j] = u0[:, j] + delta
+        # two years of weekly draws: probabilities stay far from saturation, so counts scale with hazards
+        p = -np.expm1(-practice.hazards.rates(practice, ids, 0.0)[:, e] / 52)
+        counts.append(sum(int((rng.random(len(p)) < p).sum()) for _ in range(104)))
+    practice.clinical.u0[:] = u0
+    base, raised = counts
+    log_rr, se = np.log(raised / base), np.sqrt(1 / raised + 1 / base)
+    assert 3 * se < np.log(rr) / 2, "cohort too small: an RR of 1 could pass"
+    assert abs(log_rr - np.log(rr)) < 3 * se, f"simulated RR {np.exp(log_rr):.3f} vs published {rr:.3f}"
