@@ -100,7 +100,7 @@ def test_dead_patients_have_no_further_reviews_or_events(monkeypatch):
 @pytest.fixture(scope="module")
 def cohort() -> Practice:
     """A large practice with high event rates, so relative risks are estimated precisely."""
-    overrides = {"practices.list_size_mean": 60_000, "years": 1}
+    overrides = {"practices.list_size_mean": 60_000, "years": 1, "population.conditions.diabetes.prevalence": 0.3}
     for event in ("mi", "stroke", "hf_admission", "amputation", "microvascular"):
         overrides[f"clinical.events.{event}.base_per_1000"] = 150
     loaded = load_scenario(QOF, overrides)
