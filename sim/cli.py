@@ -55,6 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     _run_options(compare)
     compare.set_defaults(func=_cmd_compare)
 
+    reps = sub.add_parser("replications", help="how many replications are enough: the confidence-interval method")
+    reps.add_argument("scenario", type=Path)
+    reps.add_argument("--measure", action="append", default=None, help="headline measure(s) to check (default: overdue_pct)")
+    reps.add_argument("--precision", type=float, default=0.05, help="target half-width of the 95%% interval relative to the mean (default 0.05)")
+    reps.add_argument("--max", dest="max_replications", type=int, default=20, help="stop after this many replications (default 20)")
+    reps.add_argument("-w", "--workers", type=int, default=None)
+    reps.add_argument("-o", "--out", type=Path, default=Path("results"))
+    reps.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE")
+    reps.add_argument("--scheduler", default="processes")
+    reps.set_defaults(func=_cmd_replications)
+
     report = sub.add_parser("report", help="(re)build the plots and the HTML report of a written comparison folder")
     report.add_argument("folder", type=Path, help="comparison folder written by 'qofsim compare', e.g. results/county")
     report.set_defaults(func=_cmd_report)
@@ -79,6 +90,12 @@ def _run_options(p: argparse.ArgumentParser) -> None:
         help="override a scenario field, e.g. --set seed=7 --set practices.count=3 (validated like the file)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--scheduler", default="processes",
+        help="where runs execute: processes (local pool, default), serial, dask (a local Dask cluster) or tcp://host:port (a running Dask scheduler)",
+    )
+    p.add_argument("--warmup-years", type=int, default=None, help="years simulated before measuring (default: the scenario's measures.warmup_years)")
+    p.add_argument("--fresh", action="store_true", help="ignore replications cached by an earlier run with the same settings")
 
 
 def _overrides(items: list[str]) -> dict[str, Any]:
@@ -97,25 +114,36 @@ def _load_all(paths: list[Path], overrides: list[str]) -> list[LoadedScenario]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.results import write_run
-    from sim.runner import run_scenario
-
-    (loaded,) = _load_all([args.scenario], args.overrides)
-    if args.replications < 1:
-        raise SystemExit("error: --replications must be at least 1")
-    result = run_scenario(loaded, range(args.replications), args.workers, progress=not args.quiet)
-    folder = write_run(result, loaded, args.out / loaded.name)
-    _report_speed(result)
-    print(f"wrote {folder}")
-    return 0
+    (loaded,) = _load_all([args.scenario], _with_warmup(args))
+    return _experiment([loaded], args.out / loaded.name, args)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare
+    return _experiment(_load_all(args.scenarios, _with_warmup(args)), args.out / args.name, args)
 
-    loaded = _load_all(args.scenarios, args.overrides)
-    folder = compare(loaded, args.out / args.name, range(args.replications), args.workers, progress=not args.quiet)
-    print(f"wrote {folder}")
+
+def _with_warmup(args: argparse.Namespace) -> list[str]:
+    extra = [] if args.warmup_years is None else [f"measures.warmup_years={args.warmup_years}"]
+    return [*args.overrides, *extra]
+
+
+def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Namespace) -> int:
+    from sim.compare import compare
+    from sim.experiment import Interrupted
+    from sim.parallel import check_scheduler
+
+    if args.replications < 1:
+        raise SystemExit("error: --replications must be at least 1")
+    try:
+        check_scheduler(args.scheduler)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    try:
+        written = compare(loaded, folder, range(args.replications), args.workers, not args.quiet, args.scheduler, args.fresh)
+    except Interrupted as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 130
+    print(f"wrote {written}")
     return 0
 
 
@@ -131,6 +159,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {len(plots)} plot files to {args.folder / 'plots'}")
     print(f"wrote {report}")
+    return 0
+
+
+def _cmd_replications(args: argparse.Namespace) -> int:
+    """Add replications in batches until every measure's interval is within the precision."""
+    import pandas as pd
+
+    from sim.experiment import cache_for, run_experiment
+    from sim.stats import cumulative_ci, replications_needed
+    from sim.summary import headline
+
+    (loaded,) = _load_all([args.scenario], args.overrides)
+    measures = args.measure or ["overdue_pct"]
+    cache = cache_for(args.out / f"replications-{loaded.name}")
+    n, needed = 0, {}
+    while n < args.max_replications:
+        n = min(args.max_replications, max(5, 2 * n))
+        (result,) = run_experiment([loaded], cache, range(n), args.workers, args.scheduler, progress=True)
+        head = headline(result.tables)
+        needed = {m: replications_needed(head[m].to_numpy(), args.precision) for m in measures}
+        if all(v is not None for v in needed.values()):
+            break
+    tables = [cumulative_ci(head[m].to_numpy()).assign(measure=m) for m in measures]
+    table = pd.concat(tables, ignore_index=True)
+    path = args.out / f"replications-{loaded.name}.csv"
+    table.round(5).to_csv(path, index=False)
+    print(table.round(4).to_string(index=False))
+    for m, k in needed.items():
+        verdict = f"{k} replications" if k else f"not reached in {n} replications"
+        print(f"{m}: 95% interval within {args.precision:.0%} of the mean from {verdict}")
+    print(f"wrote {path}")
     return 0
 
 
@@ -154,10 +213,6 @@ def _cmd_params(args: argparse.Namespace) -> int:
     print(markdown(registry(loaded)))
     return 0
 
-
-def _report_speed(result: Any) -> None:
-    rate = result.patient_years / result.seconds if result.seconds else float("nan")
-    print(f"{result.scenario}: {result.patient_years:,.0f} patient-years in {result.seconds:.1f}s ({rate:,.0f} patient-years/s)")
 
 
 if __name__ == "__main__":

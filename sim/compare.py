@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +14,8 @@ import pandas as pd
 
 from sim.config import LoadedScenario
 from sim.results import atomic_folder, manifest, versions
-from sim.runner import RunResult, run_scenario
+from sim.experiment import cache_for, run_experiment
+from sim.runner import RunResult
 from sim.stats import paired_differences, summarise
 from sim.summary import HEADLINES, headline
 
@@ -23,19 +26,36 @@ def compare(
     replications: Sequence[int] = (0,),
     workers: int | None = None,
     progress: bool = True,
+    scheduler: str = "processes",
+    fresh: bool = False,
 ) -> Path:
     """Simulate each scenario and write ``folder`` with one sub-folder per scenario,
-    ``comparison.csv`` (means and intervals) and ``differences.csv`` (paired, against the first)."""
+    ``comparison.csv`` (means and intervals), ``differences.csv`` (paired, against
+    the first), plots and the report.
+
+    Finished replications are cached beside ``folder`` and reused by a rerun with
+    the same settings (``fresh=True`` ignores them). Raises
+    :class:`~sim.experiment.Interrupted` on Ctrl-C, keeping what finished.
+    """
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
-    results = [run_scenario(s, replications, workers, progress) for s in scenarios]
+    cache = cache_for(folder)
+    if fresh and cache.root.exists():
+        shutil.rmtree(cache.root)
+    start = time.perf_counter()
+    results = run_experiment(scenarios, cache, replications, workers, scheduler, progress)
+    elapsed = time.perf_counter() - start
     for result in results:
-        print(f"{result.scenario}: {result.patient_years:,.0f} patient-years in {result.seconds:.1f}s")
-    return atomic_folder(folder, lambda tmp: write_comparison(tmp, scenarios, results))
+        print(f"{result.scenario}: {result.patient_years:,.0f} patient-years, {len(result.replications)} replication(s)")
+    print(f"simulated in {elapsed:.1f}s")
+    extra = {"experiment_seconds": round(elapsed, 2), "scheduler": scheduler, "cache": str(cache.root)}
+    return atomic_folder(folder, lambda tmp: write_comparison(tmp, scenarios, results, extra))
 
 
-def write_comparison(tmp: Path, scenarios: Sequence[LoadedScenario], results: Sequence[RunResult]) -> None:
+def write_comparison(
+    tmp: Path, scenarios: Sequence[LoadedScenario], results: Sequence[RunResult], extra: dict | None = None
+) -> None:
     heads = []
     for loaded, result in zip(scenarios, results, strict=True):
         sub = tmp / loaded.name / "tables"
@@ -58,8 +78,12 @@ def write_comparison(tmp: Path, scenarios: Sequence[LoadedScenario], results: Se
         "scenarios": [s.name for s in scenarios],
         "baseline": scenarios[0].name,
         "replications": results[0].replications,
+        "warmup_years": {s.name: s.scenario.measures.warmup_years for s in scenarios},
+        "years_reported": {s.name: s.scenario.years for s in scenarios},
+        "interval": "95% t interval over replications; differences paired by replication (common random numbers)",
         "run_seconds": {r.scenario: round(r.seconds, 2) for r in results},
         "versions": versions(),
+        **(extra or {}),
     }
     (tmp / "manifest.json").write_text(json.dumps(overview, indent=2))
     write_report(tmp)

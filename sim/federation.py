@@ -86,7 +86,8 @@ class Federation:
         self.scenario = sc
         self.index = index
         self.env = simpy.Environment()
-        self.horizon = sc.years * DAYS_PER_YEAR
+        self.warmup = sc.measures.warmup_years
+        self.horizon = (self.warmup + sc.years) * DAYS_PER_YEAR
         intercepts = condition_intercepts(sc.population)
         federation_list = int(sum(sizes[p] for p in practices))
         self.shared = {
@@ -180,12 +181,22 @@ class Federation:
     # ----------------------------------------------------------- measuring
     def _measurement(self) -> Generator[Any, Any, None]:
         per_year = self.scenario.measures.snapshots_per_year
-        for fy in range(self.scenario.years):
+        for fy in range(self.warmup):
+            yield self.env.timeout(year_end(fy) + 0.9 - self.env.now)
+            self._discard_year()
+        for fy in range(self.warmup, self.warmup + self.scenario.years):
             for q in range(per_year):
                 day = fy * DAYS_PER_YEAR + round((q + 1) * DAYS_PER_YEAR / per_year) - 1
                 yield self.env.timeout(day + 0.9 - self.env.now)
                 self._snapshot(day, fy)
             self._close_year(fy)
+
+    def _discard_year(self) -> None:
+        """Warm-up: counts so far are not reported."""
+        for practice in self.practices:
+            practice.ledger.flush()
+        for book in self._all_books():
+            book.close_period()
 
     def _snapshot(self, day: int, fy: int) -> None:
         hist = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)

@@ -6,7 +6,6 @@ one rename, so an interrupted run never leaves a folder that looks complete.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
@@ -21,7 +20,7 @@ import pandas as pd
 
 from sim.config import LoadedScenario
 from sim.runner import RunResult
-from sim.summary import HEADLINES, headline
+from sim.summary import HEADLINES
 
 PACKAGES = ("qofsim", "simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib")
 
@@ -72,20 +71,6 @@ def manifest(result: RunResult, loaded: LoadedScenario, extra: dict[str, Any] | 
     }
 
 
-def write_run(result: RunResult, loaded: LoadedScenario, folder: Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``folder`` (tables as Parquet, headline CSV, manifest JSON) in one atomic step."""
-
-    def fill(tmp: Path) -> None:
-        tables = tmp / "tables"
-        tables.mkdir()
-        for name, df in result.tables.items():
-            df.to_parquet(tables / f"{name}.parquet", index=False)
-        write_headline(headline(result.tables), tmp / "headline.csv")
-        (tmp / "manifest.json").write_text(json.dumps(manifest(result, loaded, extra), indent=2, default=str))
-
-    return atomic_folder(folder, fill)
-
-
 def write_headline(table: pd.DataFrame, path: Path) -> None:
     table.round(4).to_csv(path, index=False)
 
@@ -115,4 +100,4 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
 
 
-__all__ = ["HEADLINES", "atomic_folder", "manifest", "read_tables", "write_run", "versions"]
+__all__ = ["HEADLINES", "atomic_folder", "manifest", "read_tables", "versions"]

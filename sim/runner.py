@@ -7,10 +7,8 @@ split across processes: serial and parallel runs agree bit for bit.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +19,7 @@ from sim.conditions import CONDITIONS
 from sim.config import LoadedScenario
 from sim.federation import FederationResult, federation_plan, run_federation
 from sim.measures import GAP_MONTHS
+from sim.parallel import execute
 
 Task = tuple[int, int]
 """(replication, federation)."""
@@ -43,36 +42,27 @@ def tasks_for(loaded: LoadedScenario, replications: Iterable[int]) -> list[Task]
     return [(r, f) for r in replications for f in range(n_fed)]
 
 
-def _run_task(args: tuple[LoadedScenario, int, int]) -> FederationResult:
-    loaded, replication, federation = args
-    return run_federation(loaded, replication, federation)
-
-
 def run_scenario(
     loaded: LoadedScenario,
     replications: Sequence[int] = (0,),
     workers: int | None = None,
     progress: bool = True,
-    on_done: Callable[[Task, FederationResult], None] | None = None,
+    scheduler: str = "processes",
 ) -> RunResult:
     """Simulate ``replications`` of a scenario and return its tables.
 
     ``workers`` processes share the federations (default: all cores; 1 runs in
-    this process).
+    this process); ``scheduler`` is ``serial``, ``processes`` or ``dask`` (or a
+    Dask address). The results are identical whichever is used.
     """
     tasks = tasks_for(loaded, replications)
-    workers = min(workers or os.cpu_count() or 1, len(tasks))
     start = time.perf_counter()
     results: dict[Task, FederationResult] = {}
-    bar = tqdm(total=len(tasks), desc=loaded.name, unit="federation", disable=not progress, leave=False)
-    try:
-        for task, result in _execute(loaded, tasks, workers):
+    calls = [(task, (loaded, *task)) for task in tasks]
+    with tqdm(total=len(tasks), desc=loaded.name, unit="federation", disable=not progress, leave=False) as bar:
+        for task, result in execute(run_federation, calls, scheduler, workers):
             results[task] = result
-            if on_done:
-                on_done(task, result)
             bar.update()
-    finally:
-        bar.close()
     ordered = [(task, results[task]) for task in tasks]
     return RunResult(
         scenario=loaded.name,
@@ -81,21 +71,6 @@ def run_scenario(
         patient_years=sum(r.patient_years for _, r in ordered),
         seconds=time.perf_counter() - start,
     )
-
-
-def _execute(loaded: LoadedScenario, tasks: list[Task], workers: int) -> Iterable[tuple[Task, FederationResult]]:
-    if workers <= 1:
-        for task in tasks:
-            yield task, run_federation(loaded, *task)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_run_task, (loaded, *task)): task for task in tasks}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
 
 
 def assemble(loaded: LoadedScenario, results: list[tuple[Task, FederationResult]]) -> dict[str, pd.DataFrame]:

@@ -47,3 +47,27 @@ def paired_differences(headline: pd.DataFrame, baseline: str, level: float = 0.9
                 {"scenario": scenario, "baseline": baseline, "measure": m, "difference": mean, "lower": lo, "upper": hi, "replications": int(diff[m].notna().sum())}
             )
     return pd.DataFrame(rows)
+
+
+def cumulative_ci(values: np.ndarray, level: float = 0.95) -> pd.DataFrame:
+    """Mean and interval after each replication: the confidence-interval method's table."""
+    rows = []
+    for n in range(1, len(values) + 1):
+        mean, lo, hi = mean_ci(values[:n], level)
+        half = (hi - lo) / 2
+        rows.append({"replications": n, "mean": mean, "lower": lo, "upper": hi, "relative_half_width": abs(half / mean) if mean else np.nan})
+    return pd.DataFrame(rows)
+
+
+def replications_needed(values: np.ndarray, precision: float, level: float = 0.95) -> int | None:
+    """Fewest replications after which the interval's half-width stays within ``precision`` of the mean.
+
+    The confidence-interval method (Hoad, Robinson and Davies 2010): ``None`` if
+    the runs so far never reach it.
+    """
+    table = cumulative_ci(np.asarray(values, dtype=float), level)
+    ok = (table["relative_half_width"] <= precision).to_numpy()
+    for i in range(len(ok)):
+        if ok[i:].all():
+            return int(table["replications"].iloc[i])
+    return None

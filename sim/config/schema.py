@@ -164,6 +164,8 @@ class MeasuresSpec(Locked):
     overdue_months: Annotated[int, Field(ge=1)]
     lost_to_follow_up_months: Annotated[int, Field(ge=1)]
     snapshots_per_year: Annotated[int, Field(ge=1, le=52)]
+    warmup_years: Annotated[int, Field(ge=0, le=20)] = 0
+    """Years simulated before measuring starts, so recall cycles and the population settle."""
 
 
 class RegimeSpec(Locked):

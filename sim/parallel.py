@@ -1,0 +1,76 @@
+"""Where federation runs execute: in this process, on a local process pool, or on Dask.
+
+Every task is a pure function of its arguments (its random streams are keyed by
+replication and practice), so the scheduler changes only speed, never results.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+SCHEDULERS = ("serial", "processes", "dask")
+"""``dask`` starts a local Dask cluster; a ``tcp://host:port`` address uses a running one."""
+
+
+def check_scheduler(name: str) -> str:
+    if name in SCHEDULERS or name.startswith(("tcp://", "tls://")):
+        return name
+    raise ValueError(f"unknown scheduler {name!r}: use one of {', '.join(SCHEDULERS)} or a Dask address tcp://host:port")
+
+
+def execute(
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple[Hashable, tuple[Any, ...]]],
+    scheduler: str = "processes",
+    workers: int | None = None,
+) -> Iterator[tuple[Hashable, Any]]:
+    """Run ``fn(*args)`` for each ``(key, args)``; yield ``(key, result)`` as each finishes.
+
+    Closing the iterator early (or Ctrl-C) cancels what has not started.
+    """
+    check_scheduler(scheduler)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
+    if scheduler == "serial" or (scheduler == "processes" and workers == 1):
+        for key, args in tasks:
+            yield key, fn(*args)
+    elif scheduler == "processes":
+        yield from _pool(fn, tasks, workers)
+    else:
+        yield from _dask(fn, tasks, scheduler, workers)
+
+
+def _pool(fn: Callable[..., Any], tasks: Sequence[tuple[Hashable, tuple[Any, ...]]], workers: int) -> Iterator[tuple[Hashable, Any]]:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = {pool.submit(fn, *args): key for key, args in tasks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask(
+    fn: Callable[..., Any], tasks: Sequence[tuple[Hashable, tuple[Any, ...]]], scheduler: str, workers: int
+) -> Iterator[tuple[Hashable, Any]]:
+    from dask.distributed import Client, LocalCluster
+    from dask.distributed import as_completed as dask_completed
+
+    cluster = None
+    if scheduler == "dask":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    futures: dict[Any, Hashable] = {}
+    try:
+        futures = {client.submit(fn, *args, pure=False): key for key, args in tasks}
+        for future in dask_completed(list(futures)):
+            yield futures[future], future.result()
+    finally:
+        client.cancel(list(futures))
+        client.close()
+        if cluster is not None:
+            cluster.close()
