@@ -44,6 +44,7 @@ class Request:
     count: int = 0
     unit: float = 0.0
     pids: np.ndarray | None = None  # person ids at booking: rows are reused after deaths and moves
+    seq: int = 0  # order of arrival in its book
 
     @property
     def size(self) -> int:
@@ -63,9 +64,9 @@ class Request:
         """Detach and return the first ``k``; this request keeps the rest."""
         if self.ids is None:
             self.count -= k
-            return Request(self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit)
+            return Request(self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit, seq=self.seq)
         assert self.minutes is not None and self.pids is not None
-        head = Request(self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority, pids=self.pids[:k])
+        head = Request(self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority, pids=self.pids[:k], seq=self.seq)
         self.minutes, self.ids, self.pids = self.minutes[k:], self.ids[k:], self.pids[k:]
         return head
 
@@ -87,7 +88,9 @@ class AppointmentBook:
         self._days_open = 0
         self.pool = simpy.Container(env, capacity=float("inf"), init=0.0)
         self.queue: deque[Request] = deque()
+        self.acute: deque[Request] = deque()
         self.priority: deque[Request] = deque()
+        self._seq = 0
         self.free = 0.0
         """Minutes of today's sessions not yet booked."""
         self.supplied = 0.0
@@ -137,36 +140,55 @@ class AppointmentBook:
         return supplied
 
     def book(self, request: Request) -> None:
+        """Join the queue: acute requests and reviews wait in separate lines, served in
+        order of arrival across both (``seq``); priority requests go first."""
         if request.size == 0:
             return
-        (self.priority if request.priority else self.queue).append(request)
+        request.seq = self._seq
+        self._seq += 1
+        if request.priority:
+            self.priority.append(request)
+        elif request.kind == ACUTE:
+            self.acute.append(request)
+        else:
+            self.queue.append(request)
 
     def serve(self, today: int, max_wait_days: int) -> tuple[list[Request], list[Request]]:
         """Serve waiting requests first come, first served, while minutes last.
 
         Returns the requests (or leading parts of them) seen today, and the acute
-        requests dropped for having waited longer than ``max_wait_days``.
-        Priority requests (a year-end push) go before the ordinary queue.
+        requests dropped, whatever today's minutes, for having waited longer than
+        ``max_wait_days``. Priority requests (a year-end push) go first. When the
+        next request does not fit, the rest of the day's minutes stay idle.
         """
-        seen: list[Request] = []
         gave_up: list[Request] = []
+        while self.acute and today - self.acute[0].day > max_wait_days:
+            gave_up.append(self.acute.popleft())
+        seen: list[Request] = []
         free = self.free
-        for queue in (self.priority, self.queue):
-            while queue and queue[0].kind == ACUTE and today - queue[0].day > max_wait_days:
-                gave_up.append(queue.popleft())
-            while queue and free > 0:
-                head = queue[0]
-                k, minutes = head.fit(free)
-                if k == 0:
-                    self._check_fits(head, free)
-                    free = 0.0
-                    break
-                free -= minutes
-                seen.append(queue.popleft() if k == head.size else head.split(k))
-            if free <= 0:
+        while free > 0:
+            queue = self._next_queue()
+            if queue is None:
                 break
+            head = queue[0]
+            k, minutes = head.fit(free)
+            if k == 0:
+                self._check_fits(head, free)
+                break
+            free -= minutes
+            if k < head.size:
+                seen.append(head.split(k))
+                break
+            seen.append(queue.popleft())
         self.take(self.free - free)
         return seen, gave_up
+
+    def _next_queue(self) -> deque[Request] | None:
+        if self.priority:
+            return self.priority
+        if self.acute and self.queue:
+            return self.acute if self.acute[0].seq < self.queue[0].seq else self.queue
+        return self.acute or self.queue or None
 
     def _check_fits(self, head: Request, free: float) -> None:
         """A first appointment longer than a whole day of this role could never be seen."""
@@ -178,4 +200,4 @@ class AppointmentBook:
             )
 
     def waiting(self, kind: int) -> int:
-        return sum(r.size for q in (self.priority, self.queue) for r in q if r.kind == kind)
+        return sum(r.size for q in (self.priority, self.acute, self.queue) for r in q if r.kind == kind)

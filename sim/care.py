@@ -46,6 +46,13 @@ class CareRecord:
         """Day of the patient's next pending answer or chase-up (one at a time)."""
         self.action = np.zeros(n, dtype=np.int8)
 
+    def reviewed_or_joined(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Day from which each register condition's review gap runs: the last review, or,
+        if never reviewed here, the diagnosis or the registration, whichever is later."""
+        last = self.last_delivered[rows]
+        joined = np.maximum(self.diagnosed[rows], self.registered[rows][:, None])
+        return np.where(last == NEVER, joined, last)
+
     def close(self, rows: np.ndarray) -> None:
         """The patient died or left: nothing further is pending."""
         self.status[rows] = IDLE

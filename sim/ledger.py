@@ -10,18 +10,39 @@ from sim.capacity import WAIT_BINS
 
 
 class Ledger:
-    """Totals keyed by ``(measure, role, condition)``; empty strings mean "all"."""
+    """Totals keyed by ``(measure, role, condition)``; empty strings mean "all".
 
-    def __init__(self) -> None:
+    Counts by role (``by_role``) are kept as arrays over the run's roles and
+    only split into keyed totals at the end of a period: they are added to on
+    every appointment, so they must be cheap.
+    """
+
+    def __init__(self, roles: tuple[str, ...] = ()) -> None:
+        self.roles = roles
         self.totals: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        self.per_role: defaultdict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(self.roles)))
         self.waits = np.zeros((2, WAIT_BINS), dtype=np.int64)
 
     def add(self, measure: str, value: float, role: str = "", condition: str = "") -> None:
         self.totals[(measure, role, condition)] += value
 
+    def by_role(self, measure: str, roles: np.ndarray) -> None:
+        """Count one for each entry of ``roles`` (role indices)."""
+        self.per_role[measure] += np.bincount(roles, minlength=len(self.roles))
+
+    def add_role(self, measure: str, role: int, value: float) -> None:
+        self.per_role[measure][role] += value
+
     def flush(self) -> tuple[dict[tuple[str, str, str], float], np.ndarray]:
         """Return the period's totals and wait histogram, and start afresh."""
-        totals, waits = dict(self.totals), self.waits
+        totals = dict(self.totals)
+        for measure, values in self.per_role.items():
+            for role, value in zip(self.roles, values, strict=True):
+                if value:
+                    key = (measure, role, "")
+                    totals[key] = totals.get(key, 0.0) + float(value)
+        waits = self.waits
         self.totals = defaultdict(float)
+        self.per_role.clear()
         self.waits = np.zeros_like(waits)
         return totals, waits

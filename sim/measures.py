@@ -28,7 +28,7 @@ def register_snapshot(practice: Practice, day: int) -> tuple[list[dict[str, obje
     spec = practice.scenario.measures
     overdue_days = spec.overdue_months * DAYS_PER_MONTH
     lost_days = spec.lost_to_follow_up_months * DAYS_PER_MONTH
-    since = day - care.last_delivered  # NEVER gives a huge gap
+    since = day - care.reviewed_or_joined()
     on = pop.has & pop.active[:, None]
     months = np.minimum((since / DAYS_PER_MONTH).astype(np.int64), GAP_MONTHS - 1)
     hist = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)

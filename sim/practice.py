@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from sim.config.schema import Scenario
     from sim.policies.base import Policy
 
+_MINUTES = {k: f"minutes_{k}" for k in KINDS}
+_APPOINTMENTS = {k: f"appointments_{k}" for k in KINDS}
+
+
 class Practice:
     """A practice's patients, record, appointment books and daily routine."""
 
@@ -57,7 +61,7 @@ class Practice:
         self.intercepts = intercepts
         self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
         self.care = CareRecord(population.size, len(scenario.indicators), len(FACTORS))
-        self.ledger = Ledger()
+        self.ledger = Ledger(scenario.roles)
         self.attributes: dict[str, np.ndarray] = {}
         """Per-patient arrays a regime keeps for itself (e.g. agreed fewer reviews)."""
         self._seen: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
@@ -189,7 +193,7 @@ class Practice:
             book.take(k * minutes)
             self._count_work(role, ACUTE, k * minutes, k)
         if n > k:
-            self.ledger.add("same_day_unmet", n - k, self.roles[role])
+            self.ledger.add_role("same_day_unmet", role, n - k)
 
     # -------------------------------------------------------- appointments
     def on_seen(self, request: Request, role: int, day: int) -> None:
@@ -228,14 +232,12 @@ class Practice:
             self.policy.on_no_response(self, missed, day)
 
     def _count_by_role(self, measure: str, roles: np.ndarray) -> None:
-        for role, n in enumerate(np.bincount(roles, minlength=len(self.roles))):
-            if n:
-                self.ledger.add(measure, float(n), self.roles[role])
+        self.ledger.by_role(measure, roles)
 
     def _count_work(self, role: int, kind: int, minutes: float, n: int) -> None:
         name = KINDS[kind]
-        self.ledger.add(f"minutes_{name}", minutes, self.roles[role])
-        self.ledger.add(f"appointments_{name}", n, self.roles[role])
+        self.ledger.add_role(_MINUTES[name], role, minutes)
+        self.ledger.add_role(_APPOINTMENTS[name], role, n)
 
     # --------------------------------------------------------------- reviews
     def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:

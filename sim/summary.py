@@ -83,7 +83,7 @@ def _patient_years(tables: dict[str, pd.DataFrame]) -> pd.Series:
 
 def _activity(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     act = tables["activity"]
-    totals = act.groupby([*KEYS, "measure"])["value"].sum().unstack()
+    totals = act.groupby([*KEYS, "measure"])["value"].sum().unstack(fill_value=0.0)
     reg_years, years = _register_years(tables), _patient_years(tables)
     out = pd.DataFrame(index=totals.index)
     out["reviews_delivered_per_1000_register"] = 1000 * totals.get("reviews_delivered", 0.0) / reg_years
@@ -142,7 +142,7 @@ def _control(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _outcomes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    totals = tables["outcomes"].groupby([*KEYS, "measure"])["value"].sum().unstack()
+    totals = tables["outcomes"].groupby([*KEYS, "measure"])["value"].sum().unstack(fill_value=0.0)
     years = totals["life_years"]
     out = pd.DataFrame(index=totals.index)
     for event in EVENTS:

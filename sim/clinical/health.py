@@ -69,7 +69,7 @@ class Hazards:
         hasf = has.astype(np.float64)
         x = clinical.levels(ids, day)
         z = np.nan_to_num((x - self.reference) / self.unit)  # absent factors contribute nothing
-        overdue = (has & (day - practice.care.last_delivered[ids] > practice.overdue_days)).any(axis=1)
+        overdue = (has & (day - practice.care.reviewed_or_joined(ids) > practice.overdue_days)).any(axis=1)
         covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
         coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
         h = self.base * np.exp(covariates @ coefficients) * clinical.tendency[ids]
@@ -83,7 +83,9 @@ def health_step(practice: Practice, day: int, days: float) -> None:
     ids = np.flatnonzero(practice.pop.active)
     rng = practice.streams["events"]
     rates = practice.hazards.rates(practice, ids, day)
-    happened = rng.random(rates.shape) < -np.expm1(-rates * days / DAYS_PER_YEAR)
+    # one draw per row, used or not, so one patient's fate never shifts another's numbers
+    draws = rng.random((practice.pop.size, rates.shape[1]))[ids]
+    happened = draws < -np.expm1(-rates * days / DAYS_PER_YEAR)
     _account_life(practice, ids, day, days)
     _apply_events(practice, ids, happened, day, rng)
     _new_diagnoses(practice, day, days)
@@ -120,7 +122,8 @@ def _apply_events(practice: Practice, ids: np.ndarray, happened: np.ndarray, day
             k = CONDITIONS.index(ev.adds_register)
             practice.diagnose(who[~pop.has[who, k]], k, day)
         if ev.case_fatality:
-            dies[happened[:, j]] |= rng.random(len(who)) < ev.case_fatality
+            fatal = rng.random(practice.pop.size)[who] < ev.case_fatality
+            dies[happened[:, j]] |= fatal
     dead = ids[dies]
     practice.ledger.add("deaths", len(dead))
     practice.remove(dead)
@@ -143,7 +146,8 @@ def _new_diagnoses(practice: Practice, day: int, days: float) -> None:
     before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
     after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
     p = np.clip((after - before) / np.maximum(1 - before, 1e-9), 0, 1) + curve.trend * years
-    new = (practice.streams["incidence"].random(p.shape) < p * curve.by_curve) & ~pop.has[ids]
+    draws = practice.streams["incidence"].random(pop.has.shape)[ids]
+    new = (draws < p * curve.by_curve) & ~pop.has[ids]
     for k in np.flatnonzero(new.any(axis=0)):
         practice.diagnose(ids[new[:, k]], int(k), day)
 
@@ -174,7 +178,7 @@ def _moves(practice: Practice, day: int, days: float) -> None:
     rng = practice.streams["moves"]
     ids = np.flatnonzero(pop.active)
     p = -np.expm1(-practice.scenario.clinical.leave_rate * days / DAYS_PER_YEAR)
-    leavers = ids[rng.random(len(ids)) < p]
+    leavers = ids[rng.random(pop.size)[ids] < p]
     practice.ledger.add("left_list", len(leavers))
     practice.remove(leavers)
     practice.register_new(np.flatnonzero(~pop.active), day)

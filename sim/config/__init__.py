@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from sim.config.errors import ScenarioError
 from sim.config.loader import read_tree, split_provenance, validate
 from sim.config.schema import Scenario
@@ -60,6 +62,9 @@ def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path
     except ValueError as exc:
         raise ScenarioError(path, "regime.policy", str(exc)) from None
     params = validate(cls.Params, scenario.regime.params, path, prefix="regime.params")
+    defaults = {**defaults_provenance(scenario), **defaults_provenance(params, "regime.params")}
+    covered = [p for p in defaults if not _has_ancestor(p, provenance)]
+    provenance = {**{p: defaults[p] for p in covered}, **provenance}
     loaded = LoadedScenario(scenario, params, provenance, path)
     try:
         loaded.make_policy()
@@ -68,11 +73,48 @@ def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path
     return loaded
 
 
+def defaults_provenance(model: BaseModel, path: str = "") -> dict[str, dict[str, Any]]:
+    """Provenance of values left to the schema's defaults: the reasoning in the field's docstring."""
+    table: dict[str, dict[str, Any]] = {}
+    for name, field in type(model).model_fields.items():
+        child = f"{path}.{name}" if path else name
+        value = getattr(model, name)
+        if name not in model.model_fields_set:
+            why = field.description or "no reason recorded"
+            table[child] = {"assumption": f"schema default: {why}"}
+        for key, item in _children(value):
+            table.update(defaults_provenance(item, f"{child}{key}"))
+    return table
+
+
+def _has_ancestor(path: str, table: dict[str, Any]) -> bool:
+    """Whether ``path`` or a parent of it (``a.b`` for ``a.b.c`` or ``a.b[0]``) is in ``table``."""
+    while path:
+        if path in table:
+            return True
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return False
+
+
+def _children(value: Any) -> list[tuple[str, BaseModel]]:
+    if isinstance(value, BaseModel):
+        return [("", value)]
+    if isinstance(value, dict):
+        return [(f".{k}", v) for k, v in value.items() if isinstance(v, BaseModel)]
+    if isinstance(value, list):
+        return [(f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, BaseModel)]
+    return []
+
+
 def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set a dotted field, stepping inside provenance mappings (``{value: ..., source: ...}``)."""
     *parents, last = dotted.split(".")
     node = tree
     for part in parents:
         node = node.setdefault(part, {})
+        if isinstance(node, dict) and "value" in node and isinstance(node["value"], dict):
+            node = node["value"]
     old = node.get(last)
     if isinstance(old, dict) and "value" in old:
         node[last] = {**old, "value": value}

@@ -65,6 +65,7 @@ class EventSpec(Locked):
     factor_hr: dict[Factor, Positive] = {}
     """Hazard ratio per unit above reference: SBP per 10 mmHg, HbA1c per 1%, cholesterol per mmol/L."""
     condition_hr: dict[Condition, Positive] = {}
+    """Hazard ratio for being on each register; none unless stated."""
     overdue_hr: Positive = 1.0
     """Hazard ratio when no review for over the overdue window (on any register)."""
     review_effect: Probability = 0.0
@@ -72,10 +73,15 @@ class EventSpec(Locked):
     patient_shape: Positive | None = None
     """Gamma shape of between-patient variation in this hazard (None: none)."""
     case_fatality: Probability = 0.0
+    """Share of events that are fatal; none unless stated."""
     adds_register: Condition | None = None
+    """Register the event puts a patient on; none unless stated."""
     admission: bool = False
+    """Whether the event is an emergency admission; not unless stated."""
     acsc: bool = False
+    """Whether it is an ambulatory-care-sensitive admission; not unless stated."""
     cost: NonNegative = 0.0
+    """NHS cost per event; not costed unless stated."""
     utility_decrement: NonNegative = 0.0
     """QALY loss in the year after the event."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -112,15 +112,14 @@ def validate(model: type[BaseModel], tree: dict[str, Any], path: Path, prefix: s
     try:
         return model.model_validate(tree)
     except ValidationError as exc:
-        loc, problem = _describe(exc, model)
-        loc = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-        raise ScenarioError(path, loc, problem) from None
+        raise ScenarioError(path, *_describe(exc, model, prefix)) from None
 
 
-def _describe(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str]:
+def _describe(exc: ValidationError, model: type[BaseModel], prefix: str) -> tuple[str, str]:
     problems = []
     for err in exc.errors():
         loc = _format_loc(err["loc"])
+        loc = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown field" + _suggest(model, err["loc"])
@@ -152,10 +151,17 @@ def _suggest(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 
 
 def _fields_at(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model at ``loc`` (list indices and mapping keys are stepped over)."""
+    key_next = False
     for part in loc:
+        if key_next or isinstance(part, int):
+            key_next = False
+            continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
             return []
-        model = _model_of(model.model_fields[part].annotation)
+        annotation = model.model_fields[part].annotation
+        key_next = get_origin(annotation) is dict
+        model = _model_of(annotation)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)
     return []

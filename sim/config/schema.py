@@ -16,7 +16,7 @@ Positive = Annotated[float, Field(gt=0.0)]
 class Locked(BaseModel):
     """Base for every scenario object: frozen, and rejects unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class AgeBand(Locked):
@@ -130,6 +130,7 @@ class SharedStaff(Locked):
 class FederationSpec(Locked):
     shared_record: bool
     staff: dict[str, SharedStaff] = {}
+    """Shared federation staff by role name; none unless stated."""
 
     @model_validator(mode="after")
     def _names(self) -> FederationSpec:
@@ -148,8 +149,9 @@ class IndicatorSpec(Locked):
     upper: Annotated[float, Field(ge=0.0, le=100.0)]
     points: NonNegative
     factor: Literal["sbp", "hba1c", "chol"] | None = None
-    """Outcome indicators: the risk factor whose last recorded value must be at or below ``target``."""
+    """Outcome indicators: the risk factor whose last recorded value must be at or below ``target``; process indicators have none."""
     target: float | None = None
+    """Outcome indicators' target value; process indicators have none."""
 
     @model_validator(mode="after")
     def _thresholds(self) -> IndicatorSpec:
@@ -172,11 +174,13 @@ class RegimeSpec(Locked):
     policy: str
     """A registered policy name (``qof``, ``careplan``) or ``package.module:Class``."""
     params: dict[str, Any] = {}
+    """The policy's parameters, validated by the policy's own model."""
 
 
 class Scenario(Locked):
     name: str
     description: str = ""
+    """Plain-language description for the report."""
     seed: Annotated[int, Field(ge=0)]
     years: Annotated[int, Field(ge=1, le=50)]
     practices: PracticesSpec

@@ -28,7 +28,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 class PolicyParams(BaseModel):
     """Parameters every regime has."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     recall_every_days: Annotated[int, Field(ge=1, le=365)]
     """How often the practice runs its recall search."""
@@ -69,6 +69,12 @@ class Policy(ABC):
             self.role_of(role, "review_minutes")
         self._recording = np.array([params.recording[i] for i in ITEMS])
         self._no_recording = np.zeros(len(ITEMS))
+
+    def require_minutes(self, roles: set[str], field: str) -> None:
+        """Every role the regime books reviews with needs a review length."""
+        missing = sorted(r for r in roles if r not in self.params.review_minutes)
+        if missing:
+            raise ValueError(f"review_minutes has no entry for {missing}, used in {field}")
 
     def role_of(self, role: str, field: str) -> int:
         """Index of a named role; an unknown role is a configuration error."""

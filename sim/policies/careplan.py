@@ -83,6 +83,9 @@ class CarePlanning(Policy):
         for tier in TIERS:
             if tier not in params.interval_months or tier not in params.role:
                 raise ValueError(f"interval_months and role must give every tier ({', '.join(TIERS)})")
+        self.require_minutes(set(params.role.values()), "role")
+        if params.shared_care:
+            self.require_minutes({params.shared_care.role}, "shared_care.role")
         self._interval = np.array([months(params.interval_months[t]) for t in TIERS])
         self._tier_role = np.array([self.role_of(params.role[t], f"role.{t}") for t in TIERS])
         if params.shared_care:

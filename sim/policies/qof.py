@@ -56,6 +56,7 @@ class QofRecall(Policy):
         missing = [c for c in CONDITIONS if c not in params.review_role]
         if missing:
             raise ValueError(f"review_role: missing {missing}")
+        self.require_minutes(set(params.review_role.values()), "review_role")
         self._interval = months(params.recall_interval_months)
         rank = np.array([SENIORITY[params.review_role[c]] for c in CONDITIONS])
         self._rank = rank

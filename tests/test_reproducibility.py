@@ -1,0 +1,163 @@
+"""Reproducibility: a seed fixes every table; serial and process-pool runs agree bit
+for bit; regimes share patients and history (common random numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
+from sim.federation import Federation, federation_plan, list_sizes
+from sim.runner import run_scenario
+
+TABLES = ("practices", "snapshots", "activity", "waits", "qof", "patients", "patient_conditions", "gaps")
+
+MULTI = {**SMALL, "practices.count": 4, "practices.federation_size": 2, "practices.list_size_mean": 1200}
+
+
+def assert_same_tables(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert set(a) == set(b) >= set(TABLES)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True, obj=name)
+
+
+def test_same_seed_gives_identical_tables():
+    """Two runs of one scenario with the same seed give identical tables."""
+    first = run_scenario(small(QOF), workers=1, progress=False)
+    second = cached_run(QOF, SMALL)
+    assert_same_tables(first.tables, second.tables)
+
+
+def test_different_seed_gives_different_results():
+    """Changing the seed changes the patients and the outcomes."""
+    base = cached_run(QOF, SMALL).tables
+    other = run_scenario(small(QOF, seed=7), workers=1, progress=False).tables
+    assert not base["patients"]["age"].equals(other["patients"]["age"])
+    assert not base["snapshots"]["value"].equals(other["snapshots"]["value"])
+    assert not base["activity"]["value"].equals(other["activity"]["value"])
+
+
+def test_replications_differ_and_are_reproducible():
+    """Replications of one scenario draw different patients; a replication alone equals itself in a batch."""
+    loaded = small(QOF, years=1, practices__list_size_mean=800)
+    both = run_scenario(loaded, replications=(0, 1), workers=1, progress=False).tables
+    alone = run_scenario(loaded, replications=(1,), workers=1, progress=False).tables
+    p = both["patients"]
+    assert not p[p.replication == 0]["age"].reset_index(drop=True).equals(p[p.replication == 1]["age"].reset_index(drop=True))
+    for name in ("patients", "snapshots", "activity"):
+        t = both[name]
+        pd.testing.assert_frame_equal(t[t.replication == 1].reset_index(drop=True), alone[name], check_exact=True, obj=name)
+
+
+def test_serial_equals_process_pool():
+    """A multi-federation scenario gives identical tables serially and on a two-process pool."""
+    loaded = small(QOF, **{k.replace(".", "__"): v for k, v in MULTI.items()})
+    assert len(federation_plan(loaded)) == 2
+    serial = run_scenario(loaded, workers=1, progress=False)
+    pooled = run_scenario(loaded, workers=2, progress=False)
+    assert_same_tables(serial.tables, pooled.tables)
+    assert serial.tables["practices"]["practice"].tolist() == [0, 1, 2, 3]
+
+
+def test_population_does_not_depend_on_federation_grouping():
+    """Practice p has the same patients whether federations hold 1, 2 or 4 practices."""
+    pops = []
+    for size in (1, 2, 4):
+        loaded = small(QOF, practices__count=4, practices__federation_size=size, practices__list_size_mean=600)
+        sizes = list_sizes(loaded)
+        plan = federation_plan(loaded)
+        fed_of = next(i for i, group in enumerate(plan) if 2 in group)
+        fed = Federation(loaded, 0, fed_of, plan[fed_of], sizes)
+        pops.append(next(p for p in fed.practices if p.index == 2).pop)
+    for other in pops[1:]:
+        np.testing.assert_array_equal(pops[0].age, other.age)
+        np.testing.assert_array_equal(pops[0].has, other.has)
+        np.testing.assert_array_equal(pops[0].p_respond, other.p_respond)
+
+
+def test_federation_plan_partitions_practices():
+    """Every practice is in exactly one federation of at most federation_size practices."""
+    loaded = small(QOF, practices__count=23, practices__federation_size=7)
+    plan = federation_plan(loaded)
+    assert sorted(i for group in plan for i in group) == list(range(23))
+    assert all(1 <= len(group) <= 7 for group in plan)
+    assert len(plan) == 4
+
+
+def test_list_sizes_follow_mean_and_are_seeded():
+    """Practice list sizes average list_size_mean and depend only on the seed."""
+    loaded = small(QOF, practices__count=3000, practices__list_size_mean=7000)
+    sizes = list_sizes(loaded)
+    cv = loaded.scenario.practices.list_size_cv
+    assert abs(sizes.mean() - 7000) < 4 * cv * 7000 / np.sqrt(3000)
+    assert abs(sizes.std() / sizes.mean() - cv) < 0.05
+    np.testing.assert_array_equal(sizes, list_sizes(loaded))
+    assert not np.array_equal(sizes, list_sizes(small(QOF, practices__count=3000, practices__list_size_mean=7000, seed=1)))
+
+
+# ------------------------------------------------------------------ common random numbers
+def test_regimes_share_population_history_and_clinical_state():
+    """Before the run, patients, their care history and their clinical state are identical under both regimes."""
+    feds = []
+    for path in (QOF, OPTOUT):
+        loaded = small(path)
+        feds.append(Federation(loaded, 0, 0, [0], list_sizes(loaded)).practices[0])
+    q, o = feds
+    for name in ("age", "male", "latent", "has", "frailty", "p_respond", "p_attend", "dissent", "pid"):
+        np.testing.assert_array_equal(getattr(q.pop, name), getattr(o.pop, name), err_msg=name)
+    for name in ("last_delivered", "last_recorded", "measured_day", "measured_value", "recorded_value"):
+        np.testing.assert_array_equal(getattr(q.care, name), getattr(o.care, name), err_msg=name)
+    for name in ("u0", "drift", "steps", "peak", "tendency"):
+        np.testing.assert_array_equal(getattr(q.clinical, name), getattr(o.clinical, name), err_msg=name)
+
+
+def test_regimes_share_registers_until_care_can_differ():
+    """Snapshot registers are identical under QOF and opt-out until the first health step (deaths, diagnoses, moves)."""
+    step = small(QOF).scenario.clinical.step_days
+    keys = ["day", "condition"]
+    regs = []
+    for path in (QOF, OPTOUT):
+        snaps = cached_run(path, SMALL).tables["snapshots"]
+        early = snaps[(snaps.measure == "register") & (snaps.day < step)]
+        regs.append(early.set_index(keys)["value"])
+    assert len(regs[0]) > 0 and regs[0].sum() > 0
+    pd.testing.assert_series_equal(regs[0], regs[1])
+    sizes = [cached_run(path, SMALL).tables["practices"]["list_size"].tolist() for path in (QOF, OPTOUT)]
+    assert sizes[0] == sizes[1]
+
+
+def test_moves_and_events_are_common_random_numbers():
+    """Rows replaced by deaths or moves mostly coincide under QOF and opt-out (only care-driven deaths may differ)."""
+    over = {"years": 4, "practices.list_size_mean": 3000}
+    changed = []
+    for path in (QOF, OPTOUT):
+        p = cached_federation(path, over).practices[0]
+        rows = np.arange(p.pop.size)
+        changed.append(~((p.pop.pid == rows) & p.pop.active))
+    assert changed[0].mean() > 0.1  # turnover happened
+    assert (changed[0] ^ changed[1]).mean() < 0.05
+
+
+def test_without_events_moves_are_common_random_numbers():
+    """With no deaths or events, the same patients leave the list under both regimes."""
+    from sim.config.clinical import EVENTS
+
+    over = {"years": 4, "practices.list_size_mean": 3000, **{f"clinical.events.{e}.base_per_1000": 0 for e in EVENTS}}
+    pids = [cached_federation(path, over).practices[0].pop.pid for path in (QOF, OPTOUT)]
+    assert (pids[0] != np.arange(len(pids[0]))).mean() > 0.1
+    np.testing.assert_array_equal(pids[0], pids[1])
+
+
+def test_history_is_within_the_past_year():
+    """Before the run each register condition was last reviewed within the past year; others never."""
+    from sim.timeline import DAYS_PER_YEAR, NEVER
+
+    loaded = small(QOF)
+    p = Federation(loaded, 0, 0, [0], list_sizes(loaded)).practices[0]
+    last = p.care.last_delivered
+    on = p.pop.has
+    assert ((last[on] < 0) & (last[on] >= -DAYS_PER_YEAR)).all()
+    assert (last[~on] == NEVER).all()
+
+
