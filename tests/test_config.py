@@ -305,10 +305,18 @@ def test_shares_must_sum_to_one(yaml_file):
 
 def test_override_inside_a_provenance_mapping():
     """A dotted override can set one entry of a mapping written with provenance."""
+    loaded = load_scenario(QOF, {"regime.params.recording.advice": 0.5})
+    assert loaded.policy_params.recording["advice"] == 0.5
+    assert loaded.policy_params.recording["lab"] == 0.99
+    assert "regime.params.recording" in loaded.provenance
+
+
+def test_override_of_a_leaf_with_its_own_provenance():
+    """Overriding a value written as its own provenance mapping keeps its provenance entry."""
     loaded = load_scenario(QOF, {"regime.params.review_minutes.nurse": 25})
     assert loaded.policy_params.review_minutes["nurse"] == 25
     assert loaded.policy_params.review_minutes["hca"] == 15
-    assert "regime.params.review_minutes" in loaded.provenance
+    assert "regime.params.review_minutes.nurse" in loaded.provenance
 
 
 # ------------------------------------------------------------------------ CLI
