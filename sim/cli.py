@@ -66,6 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     reps.add_argument("--scheduler", default="processes")
     reps.set_defaults(func=_cmd_replications)
 
+    sweep = sub.add_parser("sweep", help="sensitivity sweep: scenarios x parameter sets x replications, tidy results")
+    sweep.add_argument("scenarios", type=Path, nargs="+")
+    design = sweep.add_mutually_exclusive_group(required=True)
+    design.add_argument("--samples", type=Path, help="CSV of parameter sets: one column per dotted field path")
+    design.add_argument("--one-way", action="store_true", help="each uncertain parameter at the ends of its range")
+    design.add_argument("--psa", type=int, metavar="N", help="N parameter sets drawn uniformly over the registry's ranges")
+    sweep.add_argument("--seed", type=int, default=1, help="seed for --psa draws")
+    sweep.add_argument("-r", "--replications", type=int, default=1)
+    sweep.add_argument("-w", "--workers", type=int, default=None)
+    sweep.add_argument("--scheduler", default="processes")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE")
+    sweep.add_argument("-o", "--output", type=Path, default=Path("results/sweep.parquet"))
+    sweep.add_argument("-q", "--quiet", action="store_true")
+    sweep.set_defaults(func=_cmd_sweep)
+
     report = sub.add_parser("report", help="(re)build the plots and the HTML report of a written comparison folder")
     report.add_argument("folder", type=Path, help="comparison folder written by 'qofsim compare', e.g. results/county")
     report.set_defaults(func=_cmd_report)
@@ -190,6 +205,28 @@ def _cmd_replications(args: argparse.Namespace) -> int:
         verdict = f"{k} replications" if k else f"not reached in {n} replications"
         print(f"{m}: 95% interval within {args.precision:.0%} of the mean from {verdict}")
     print(f"wrote {path}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sim.results import atomic_file
+    from sim.sweep import one_way_samples, sweep, uncertain_parameters, uniform_samples
+
+    overrides = _overrides(args.overrides)
+    _load_all(args.scenarios, args.overrides)
+    params = uncertain_parameters(args.scenarios, overrides)
+    if args.samples:
+        samples = pd.read_csv(args.samples)
+    elif args.one_way:
+        samples = one_way_samples(params)
+    else:
+        samples = uniform_samples(params, args.psa, args.seed)
+    results = sweep(args.scenarios, samples, range(args.replications), overrides, args.workers, args.scheduler, not args.quiet)
+    atomic_file(args.output, lambda tmp: results.to_parquet(tmp, index=False))
+    samples.to_csv(args.output.with_suffix(".samples.csv"), index_label="sample")
+    print(f"wrote {args.output} ({len(results):,} rows) and {args.output.with_suffix('.samples.csv')}")
     return 0
 
 

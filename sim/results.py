@@ -95,6 +95,21 @@ def atomic_folder(folder: Path, fill: Any) -> Path:
     return folder
 
 
+def atomic_file(path: Path, write: Any) -> Path:
+    """Write a file through a temporary sibling renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """Read every table of a written run back."""
     return {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
