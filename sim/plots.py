@@ -7,9 +7,8 @@ each (the report reads it). Every plot shows the mean over replications with a
 95% t interval (:func:`sim.stats.mean_ci`); with one replication it shows the
 mean alone and says so. Each scenario keeps its colour in every plot.
 
-A plot whose table is absent is skipped quietly, so hooks for the clinical layer
-(``control`` and ``outcomes`` tables) already sit here and start drawing as soon
-as those tables are written.
+A plot whose table is absent is skipped quietly: the clinical-layer plots
+(``control`` and ``outcomes`` tables) draw only for runs that wrote those tables.
 
 Figures are drawn with the object-oriented API on the non-interactive Agg
 canvas: no pyplot state, no display needed.
@@ -35,6 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.conditions import CONDITIONS, PRACTICE_ROLES
 from sim.stats import mean_ci
@@ -155,12 +155,26 @@ class Comparison:
         path = self.folder / name
         return pd.read_csv(path) if path.is_file() else pd.DataFrame()
 
-    def list_sizes(self) -> pd.Series:
-        """Registered patients per scenario and replication (all practices)."""
-        practices = self.table("practices")
-        if practices is None:
-            raise ValueError("the practices table is missing")
-        return practices.groupby(["scenario", "replication"])["list_size"].sum()
+    def patient_years(self, by_year: bool = False) -> pd.Series | None:
+        """Registered patient-years per scenario and replication (and financial year).
+
+        From the ``life_years`` the clinical layer counts in ``outcomes`` when present
+        (lists change as patients die, leave and register); otherwise list size times years.
+        """
+        keys = ["scenario", "replication", *(["year"] if by_year else [])]
+        outcomes = self.table("outcomes")
+        if outcomes is not None and {"measure", "value", "year"} <= set(outcomes.columns):
+            life = outcomes[outcomes["measure"] == "life_years"]
+            if len(life):
+                return life.groupby(keys)["value"].sum()
+        practices, activity = self.table("practices"), self.table("activity")
+        if practices is None or activity is None:
+            return None
+        lists = practices.groupby(["scenario", "replication"])["list_size"].sum()
+        if by_year:
+            years = activity[keys].drop_duplicates()
+            return years.merge(lists.rename("v").reset_index(), on=["scenario", "replication"]).set_index(keys)["v"]
+        return lists * activity.groupby(["scenario", "replication"])["year"].nunique()
 
 
 def ci_table(df: pd.DataFrame, keys: Sequence[str], value: str) -> pd.DataFrame:
@@ -195,7 +209,8 @@ def fmt(x: float, signed: bool = False) -> str:
     """A number for a reader: no decimals from 100 up, one below; a real minus sign."""
     if x is None or not np.isfinite(x):
         return "–"
-    text = f"{abs(x):,.0f}" if abs(x) >= 100 else f"{abs(x):.1f}"
+    a = abs(x)
+    text = f"{a:,.0f}" if a >= 100 else f"{a:.1f}" if a >= 1 or a == 0 else f"{a:.2g}"
     sign = "−" if x < 0 and text.strip("0.,") else ("+" if signed and x > 0 else "")
     return sign + text
 
@@ -258,6 +273,15 @@ def errors(frame: pd.DataFrame) -> np.ndarray | None:
 def date_axis(ax: Axes, every: int = 2) -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator(every))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def tidy_panels(axes: np.ndarray, used: int, ncols: int) -> None:
+    """Hide unused panels and label the x axis of every panel with none below it."""
+    for i, ax in enumerate(axes):
+        if i >= used:
+            ax.set_visible(False)
+        elif i + ncols >= used:
+            ax.tick_params(axis="x", labelbottom=True)
 
 
 def final_label(days: Iterable[int]) -> str:
@@ -361,8 +385,7 @@ def plot_overdue(comp: Comparison) -> Plot | None:
             band(ax, to_dates(f["day"]), f, comp.colours[s], linewidth=1.8)
         ax.set_title(condition_label(cond), fontsize=11.5, fontweight="bold" if cond == "all" else "normal")
         date_axis(ax, 2 if ci["day"].max() > 4 * DAYS_PER_YEAR else 1)
-    for ax in axes[len(conditions):]:
-        ax.set_visible(False)
+    tidy_panels(axes, len(conditions), ncols)
     for ax in axes[::ncols]:
         ax.set_ylabel("% of register overdue")
     axes[0].set_ylim(bottom=0)
@@ -403,8 +426,8 @@ def plot_lost_to_follow_up(comp: Comparison) -> Plot | None:
 
 def hours_by_role(comp: Comparison) -> pd.DataFrame | None:
     """Clinician hours per 1,000 registered patients per year by role and kind of work."""
-    act = comp.table("activity")
-    if act is None or comp.table("practices") is None:
+    act, person_years = comp.table("activity"), comp.patient_years()
+    if act is None or person_years is None:
         return None
     kinds = {"minutes_ltc": "ltc", "minutes_other": "other", "minutes_available": "available"}
     sub = act[act["measure"].isin(list(kinds))]
@@ -416,9 +439,7 @@ def hours_by_role(comp: Comparison) -> pd.DataFrame | None:
             names=["replication", "measure", "role"],
         )
         totals = totals.reindex(grid, fill_value=0.0).reset_index()
-        years = act.loc[act["scenario"] == s, "year"].nunique()
-        lists = comp.list_sizes().loc[s]
-        totals["hours"] = 1000 * totals["value"] / 60 / years / totals["replication"].map(lists)
+        totals["hours"] = 1000 * totals["value"] / 60 / totals["replication"].map(person_years.loc[s])
         frames.append(totals.assign(scenario=s, kind=totals["measure"].map(kinds)))
     per = pd.concat(frames, ignore_index=True)
     return ci_table(per, ["scenario", "kind", "role"], "hours")
@@ -440,7 +461,7 @@ def plot_clinician_hours(comp: Comparison) -> Plot | None:
     fig = new_figure(
         comp,
         "Clinician hours by role and kind of work",
-        "Hours per 1,000 registered patients per year, averaged over the run. Long-term-condition work covers "
+        "Hours per 1,000 registered patient-years, averaged over the run. Long-term-condition work covers "
         f"reviews, opportunistic reviews and follow-up contacts. {uncertainty_note(comp)}",
         (13, 0.55 * len(roles) * max(1, len(comp.scenarios)) / 2 + 2.4),
     )
@@ -457,13 +478,13 @@ def plot_clinician_hours(comp: Comparison) -> Plot | None:
                 if value > 0:
                     ax.annotate(fmt(value), (end, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9, color="#333333")
         ax.set_title(title)
-        ax.set_xlabel("Hours per 1,000 patients per year")
+        ax.set_xlabel("Hours per 1,000 patient-years")
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.18)
     axes[0].set_yticks(range(len(roles)), [role_label(r, fed_roles) for r in roles])
     axes[0].invert_yaxis()
     caption = (
-        "Clinician hours per 1,000 registered patients per year, by role: time spent on long-term-condition "
+        "Clinician hours per 1,000 registered patient-years, by role: time spent on long-term-condition "
         "work, on other (acute and routine) consultations, and the clinical time the sessions provided. "
         "Federation staff are shared by the practices of a federation and counted per patient of the federation."
     )
@@ -579,7 +600,7 @@ def plot_summary(comp: Comparison) -> Plot | None:
     others = [s for s in comp.scenarios if s != comp.baseline]
     measures = list(dict.fromkeys(summary["measure"]))
     labels = dict(zip(summary["measure"], summary["label"].fillna(summary["measure"]), strict=False))
-    ncols = 3
+    ncols = 3 if len(measures) <= 15 else 4
     nrows = math.ceil(len(measures) / ncols)
     fig = new_figure(
         comp,
@@ -588,18 +609,17 @@ def plot_summary(comp: Comparison) -> Plot | None:
         "random numbers) on one headline measure, in that measure's units; 0 means no difference. Filled dots: "
         "the interval excludes 0; open dots: it does not. Scenario means are listed under each panel. "
         f"{uncertainty_note(comp)}",
-        (13, 1.95 * nrows),
+        (13 if ncols == 3 else 16, 1.95 * nrows),
         scenarios=others or comp.scenarios,
     )
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, m in zip(axes, measures, strict=False):
         summary_panel(ax, comp, m, labels[m], summary, diffs, others)
-    for ax in axes[len(measures):]:
-        ax.set_visible(False)
+    tidy_panels(axes, len(measures), ncols)
+    intervals = "with 95% intervals over replications" if comp.replications > 1 else "from a single replication (no intervals)"
     caption = (
-        f"Paired differences from the baseline ({comp.baseline}) on every headline measure, with 95% intervals "
-        "over replications; the numbers under each panel are the scenario means. Units differ between panels "
-        "(see each panel's title)."
+        f"Paired differences from the baseline ({comp.baseline}) on every headline measure, {intervals}; the numbers "
+        "under each panel are the scenario means. Units differ between panels (see each panel's title)."
     )
     return Plot(fig, caption)
 
@@ -607,7 +627,7 @@ def plot_summary(comp: Comparison) -> Plot | None:
 def summary_panel(
     ax: Axes, comp: Comparison, measure: str, label: str, summary: pd.DataFrame, diffs: pd.DataFrame, others: list[str]
 ) -> None:
-    ax.set_title("\n".join(textwrap.wrap(label, 46)), fontsize=10)
+    ax.set_title("\n".join(textwrap.wrap(label, 44)), fontsize=10)
     ax.axvline(0, color="#777777", linewidth=1)
     xs: list[float] = [0.0]
     for i, s in enumerate(others):
@@ -629,53 +649,141 @@ def summary_panel(
     ax.spines["left"].set_visible(False)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="x", labelsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.6g}".replace("-", "−")))
     means = summary[summary["measure"] == measure].set_index("scenario")["mean"]
     ax.set_xlabel("  ·  ".join(f"{s}: {fmt(float(means[s]))}" for s in comp.scenarios if s in means.index), fontsize=9, color="#555555")
 
 
-# ------------------------------------------------- clinical layer (hooks)
-def plot_risk_factor_control(comp: Comparison) -> Plot | None:
-    """Risk-factor control over time, once the clinical layer writes a ``control`` table.
+# ------------------------------------------------------- clinical layer
+CONTROL_COLUMNS = {"day", "indicator", "register", "controlled_true", "controlled_recorded"}
+OUTCOME_COLUMNS = {"year", "measure", "value"}
+EVENT_LABELS: dict[str, str] = {
+    "deaths": "Deaths",
+    "emergency_admissions": "Emergency admissions (modelled causes)",
+    "acsc_admissions": "Ambulatory-care-sensitive admissions",
+    "event_mi": "Myocardial infarctions",
+    "event_stroke": "Strokes",
+    "event_hf_admission": "Heart-failure admissions",
+    "event_copd_admission": "COPD admissions",
+    "event_amputation": "Diabetic amputations",
+    "event_microvascular": "Diabetic microvascular endpoints",
+}
+"""Outcome measures shown per 1,000 patient-years, in this order (others ``event_*`` follow)."""
 
-    Expected columns: ``scenario, replication, practice, day`` (or ``year``),
-    ``measure`` (e.g. ``bp_controlled``), ``numerator``, ``denominator``;
-    ``condition`` optional (summed over). Skipped when the table is absent.
+
+def plot_risk_factor_control(comp: Comparison) -> Plot | None:
+    """Risk-factor control over time, true versus recorded, from the ``control`` table.
+
+    Expects ``day, indicator, register, controlled_true, controlled_recorded``
+    (``condition``, ``factor``, ``target`` optional) per practice and snapshot.
+    Skipped when the table is absent; skipped with a warning when it lacks columns.
     """
     control = comp.table("control")
-    if control is None:
+    if control is None or control.empty or not _has_columns(control, "control", CONTROL_COLUMNS):
         return None
-    time = "day" if "day" in control.columns else "year"
-    if not _has_columns(control, "control", {time, "measure", "numerator", "denominator"}):
-        return None
-    per = control.groupby(["scenario", "replication", time, "measure"])[["numerator", "denominator"]].sum().reset_index()
-    per["share"] = 100 * per["numerator"] / per["denominator"].where(per["denominator"] > 0)
-    ci = ci_table(per, ["scenario", time, "measure"], "share")
-    return _small_multiples(
-        comp, ci, time, "Risk-factor control over time", "% of eligible patients controlled",
-        "Share of eligible patients whose risk factor was controlled, by measure, summed over practices.",
+    cols = ["register", "controlled_true", "controlled_recorded"]
+    per = control.groupby(["scenario", "replication", "day", "indicator"], sort=False)[cols].sum().reset_index()
+    den = per["register"].where(per["register"] > 0)
+    per["true"], per["recorded"] = 100 * per["controlled_true"] / den, 100 * per["controlled_recorded"] / den
+    cis = {basis: ci_table(per, ["scenario", "day", "indicator"], basis) for basis in ("true", "recorded")}
+    meta = control.drop_duplicates("indicator").set_index("indicator")
+    styles = {"true": "-", "recorded": "--"}
+    factors = comp.parameters().get("clinical", {}).get("factors", {})
+    units = {f: str(spec.get("unit", "")) for f, spec in factors.items() if isinstance(spec, dict)}
+
+    def draw(ax: Axes, indicator: str) -> None:
+        for s in comp.scenarios:
+            for basis, ci in cis.items():
+                f = ci[(ci["scenario"] == s) & (ci["indicator"] == indicator)].sort_values("day")
+                band(ax, to_dates(f["day"]), f, comp.colours[s], linestyle=styles[basis], linewidth=1.8)
+        ax.set_title(_control_title(indicator, meta.loc[indicator] if indicator in meta.index else None, units), fontsize=10.5)
+        ax.set_ylim(0, 100)
+        date_axis(ax, 2 if per["day"].max() > 4 * DAYS_PER_YEAR else 1)
+
+    indicators = list(dict.fromkeys(per["indicator"]))
+    handles = [Line2D([], [], color="#444444", linestyle=st, label=f"{b} control") for b, st in styles.items()]
+    fig = _panels(
+        comp, indicators, draw, "Risk-factor control over time: true level versus what the record shows",
+        "Share of each register at or below the indicator's target: solid, the patients' true current level; dashed, "
+        f"a value coded within the indicator window at or below target. {uncertainty_note(comp)}",
+        "% of register controlled", handles,
     )
+    caption = (
+        "Share of each register whose risk factor is controlled, at each quarterly snapshot, summed over practices. "
+        "Solid lines: the patient's true current level is at or below the target. Dashed lines: the record holds a value "
+        "at or below target coded within the indicator window (what QOF sees). The gap between them is control that "
+        "the record misses, or records that have gone out of date."
+    )
+    return Plot(fig, caption)
+
+
+FACTOR_LABELS: dict[str, str] = {"sbp": "systolic BP", "hba1c": "HbA1c", "chol": "cholesterol"}
+
+
+def _control_title(indicator: str, meta: pd.Series | None, units: dict[str, str]) -> str:
+    """``DM_BP_CTRL (Diabetes)`` over ``systolic BP ≤ 140 mmHg``."""
+    if meta is None:
+        return indicator
+    title = indicator
+    if pd.notna(meta.get("condition")):
+        title += f" ({condition_label(str(meta['condition']))})"
+    factor, target = meta.get("factor"), meta.get("target")
+    if pd.notna(factor) and pd.notna(target):
+        unit = units.get(str(factor), "")
+        unit = unit if unit == "%" else f" {unit}" if unit else ""
+        title += f"\n{FACTOR_LABELS.get(str(factor), str(factor))} ≤ {float(target):g}{unit}"
+    return title
 
 
 def plot_outcomes(comp: Comparison) -> Plot | None:
-    """Events, admissions and deaths per 1,000 patients per year, once an ``outcomes`` table exists.
+    """Events, admissions and deaths per 1,000 patient-years by financial year, from ``outcomes``.
 
-    Expected columns: ``scenario, replication, practice, year, measure``
-    (kind of event, e.g. ``admission``, ``death``) and ``value`` (count).
-    Skipped when the table is absent.
+    Expects ``year, measure, value`` (counts per practice and year, with
+    ``life_years`` among the measures for the denominator). Skipped when absent.
     """
     outcomes = comp.table("outcomes")
-    if outcomes is None or comp.table("practices") is None:
+    if outcomes is None or outcomes.empty or not _has_columns(outcomes, "outcomes", OUTCOME_COLUMNS):
         return None
-    if not _has_columns(outcomes, "outcomes", {"year", "measure", "value"}):
+    years = comp.patient_years(by_year=True)
+    measures = _event_measures(set(outcomes["measure"]))
+    if years is None or not measures:
         return None
-    per = outcomes.groupby(["scenario", "replication", "year", "measure"])["value"].sum().reset_index()
-    lists = comp.list_sizes()
-    per["rate"] = 1000 * per["value"] / [lists.loc[(s, r)] for s, r in zip(per["scenario"], per["replication"], strict=True)]
+    keys = ["scenario", "replication", "year"]
+    per = outcomes[outcomes["measure"].isin(measures)].groupby([*keys, "measure"])["value"].sum().unstack(fill_value=0.0)
+    per = per.reindex(columns=measures, fill_value=0.0).stack().rename("value").reset_index()
+    per = per.merge(years.rename("patient_years").reset_index(), on=keys, how="left")
+    per["rate"] = 1000 * per["value"] / per["patient_years"].where(per["patient_years"] > 0)
     ci = ci_table(per, ["scenario", "year", "measure"], "rate")
-    return _small_multiples(
-        comp, ci, "year", "Clinical events, admissions and deaths", "Per 1,000 patients per year",
-        "Events per 1,000 registered patients per financial year, by kind of event.",
+    all_years = sorted(ci["year"].unique())
+
+    def draw(ax: Axes, measure: str) -> None:
+        for s in comp.scenarios:
+            f = ci[(ci["scenario"] == s) & (ci["measure"] == measure)].set_index("year").reindex(all_years)
+            band(ax, all_years, f, comp.colours[s], marker="o", markersize=3.5)
+        ax.set_title(EVENT_LABELS.get(measure, measure.removeprefix("event_").replace("_", " ").capitalize()), fontsize=10.5)
+        ax.set_ylim(bottom=0)
+        step = max(1, math.ceil(len(all_years) / 4))
+        ax.set_xticks(all_years[::step], [year_label(int(y)) for y in all_years[::step]])
+
+    fig = _panels(
+        comp, measures, draw, "Clinical events, admissions and deaths",
+        f"Per 1,000 registered patient-years in each financial year; panels have their own scales. {uncertainty_note(comp)}",
+        "Per 1,000 patient-years",
     )
+    caption = (
+        "Modelled clinical events, emergency admissions and deaths per 1,000 registered patient-years in each financial "
+        "year, summed over practices. Each panel has its own vertical scale."
+    )
+    return Plot(fig, caption)
+
+
+def _event_measures(present: set[str]) -> list[str]:
+    """Events to plot: the known ones in order, then other ``event_*``, without double counts."""
+    known = [m for m in EVENT_LABELS if m in present]
+    extra = sorted(m for m in present if m.startswith("event_") and m not in EVENT_LABELS)
+    chosen = known + extra
+    return [m for m in chosen if not (m.startswith("event_") and f"{m.removeprefix('event_')}s" in present)]
 
 
 def _has_columns(df: pd.DataFrame, name: str, needed: set[str]) -> bool:
@@ -685,30 +793,26 @@ def _has_columns(df: pd.DataFrame, name: str, needed: set[str]) -> bool:
     return not missing
 
 
-def _small_multiples(comp: Comparison, ci: pd.DataFrame, time: str, title: str, ylabel: str, caption: str) -> Plot:
-    measures = list(dict.fromkeys(ci["measure"]))
-    ncols = min(3, len(measures))
-    nrows = math.ceil(len(measures) / ncols)
-    fig = new_figure(comp, title, uncertainty_note(comp), (4.3 * ncols, 2.8 * nrows))
+def _panels(
+    comp: Comparison,
+    keys: list[str],
+    draw: Callable[[Axes, str], None],
+    title: str,
+    subtitle: str,
+    ylabel: str,
+    extra_handles: Sequence[Any] = (),
+) -> Figure:
+    """Small multiples, one panel per key, up to four across."""
+    ncols = min(4, len(keys))
+    nrows = math.ceil(len(keys) / ncols)
+    fig = new_figure(comp, title, subtitle, (max(3.3 * ncols, 9), 2.7 * nrows), extra_handles=extra_handles)
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
-    for ax, m in zip(axes, measures, strict=False):
-        for s in comp.scenarios:
-            f = ci[(ci["scenario"] == s) & (ci["measure"] == m)].sort_values(time)
-            x = to_dates(f[time]) if time == "day" else f[time].to_numpy()
-            band(ax, x, f, comp.colours[s], marker="o", markersize=3)
-        ax.set_title(m.replace("_", " ").capitalize())
-        ax.set_ylim(bottom=0)
-        if time == "day":
-            date_axis(ax)
-        else:
-            years = sorted(ci[time].unique())
-            step = max(1, math.ceil(len(years) / 4))
-            ax.set_xticks(years[::step], [year_label(int(y)) for y in years[::step]])
-    for ax in axes[len(measures):]:
-        ax.set_visible(False)
+    for ax, key in zip(axes, keys, strict=False):
+        draw(ax, key)
+    tidy_panels(axes, len(keys), ncols)
     for ax in axes[::ncols]:
         ax.set_ylabel(ylabel)
-    return Plot(fig, caption)
+    return fig
 
 
 PLOTS: tuple[PlotSpec, ...] = (
@@ -722,7 +826,7 @@ PLOTS: tuple[PlotSpec, ...] = (
     PlotSpec("control", "Risk-factor control over time", plot_risk_factor_control),
     PlotSpec("outcomes", "Clinical events, admissions and deaths", plot_outcomes),
 )
-"""Every plot, in report order. ``control`` and ``outcomes`` wait for the clinical layer."""
+"""Every plot, in report order. ``control`` and ``outcomes`` need the clinical layer's tables."""
 
 REQUIRED = ("summary", "review_gaps", "overdue", "lost_to_follow_up", "clinician_hours", "waits", "qof")
 """Plots every comparison folder gets from the tables written today."""
@@ -739,23 +843,21 @@ def make_plots(folder: Path) -> list[Path]:
     out = folder / "plots"
     out.mkdir(exist_ok=True)
     _remove_previous(out)
-    written: list[Path] = []
     index: list[dict[str, str]] = []
     with mpl.rc_context(STYLE):
         for spec in PLOTS:
             plot = spec.draw(comp)
             if plot is None:
                 continue
-            files = _save(plot.fig, out / spec.name)
-            written += files
-            index.append({"name": spec.name, "title": spec.title, "caption": plot.caption, "png": files[0].name, "svg": files[1].name})
+            png, svg = _save(plot.fig, out / spec.name)
+            index.append({"name": spec.name, "title": spec.title, "caption": plot.caption, "png": png.name, "svg": svg.name})
     (out / "index.json").write_text(json.dumps(index, indent=2))
-    return written
+    return [out / entry[kind] for entry in index for kind in ("png", "svg")]
 
 
 def _save(fig: Figure, stem: Path) -> list[Path]:
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    fig.savefig(png, dpi=DPI, metadata={"Software": None})
+    fig.savefig(png, dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     fig.set_layout_engine("none")  # keep the layout just computed: saving again need not redo it
     fig.savefig(svg, metadata={"Date": None})
     return [png, svg]

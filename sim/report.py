@@ -26,7 +26,16 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.plots import REGIME_LABELS, Comparison, condition_label, fmt, make_plots, role_label
+from sim.plots import (
+    EVENT_LABELS,
+    FACTOR_LABELS,
+    REGIME_LABELS,
+    Comparison,
+    condition_label,
+    fmt,
+    make_plots,
+    role_label,
+)
 from sim.timeline import START_YEAR, year_label
 
 REPORT_TITLE = "Long-term-condition care in general practice: simulation report"
@@ -55,6 +64,7 @@ UNITS: dict[str, Unit] = {
     "hours": Unit(lambda x: f"{fmt(x)} hours", lambda x: f"{fmt(abs(x))} hours", "more", "fewer"),
     "days": Unit(lambda x: f"{fmt(x)} days", lambda x: f"{fmt(abs(x))} days", "longer", "shorter"),
     "months": Unit(lambda x: f"{fmt(x)} months", lambda x: f"{fmt(abs(x))} months", "longer", "shorter"),
+    "gbp": Unit(lambda x: f"£{fmt(x)}", lambda x: f"£{fmt(abs(x))}", "more", "less"),
 }
 
 
@@ -67,6 +77,7 @@ class MeasureText:
 
 
 MONITORING, WORKLOAD, RECORDING = "Monitoring of long-term conditions", "Workload and access", "Recording and QOF"
+CLINICAL, COSTS = "Risk-factor control, events and deaths", "Health and costs"
 
 MEASURE_TEXT: dict[str, MeasureText] = {
     "overdue_pct": MeasureText(MONITORING, "{v} of register patients were overdue a review (none for over {overdue} months) in the final year", "pct"),
@@ -74,16 +85,32 @@ MEASURE_TEXT: dict[str, MeasureText] = {
     "never_reviewed_pct": MeasureText(MONITORING, "{v} of register patients had never been reviewed in the final year", "pct"),
     "mean_months_since_review": MeasureText(MONITORING, "the mean time since a register patient's last review was {v} in the final year", "months"),
     "reviews_delivered_per_1000_register": MeasureText(MONITORING, "practices delivered {v} reviews per 1,000 register patients per year", "rate"),
-    "ltc_hours_per_1000_patients": MeasureText(WORKLOAD, "clinicians spent {v} per 1,000 registered patients per year on long-term conditions", "hours"),
-    "other_hours_per_1000_patients": MeasureText(WORKLOAD, "clinicians spent {v} per 1,000 registered patients per year on other consultations", "hours"),
+    "ltc_hours_per_1000_patients": MeasureText(WORKLOAD, "clinicians spent {v} per 1,000 registered patient-years on long-term conditions", "hours"),
+    "other_hours_per_1000_patients": MeasureText(WORKLOAD, "clinicians spent {v} per 1,000 registered patient-years on other consultations", "hours"),
     "routine_wait_days": MeasureText(WORKLOAD, "patients waited on average {v} for a routine (non-review) appointment", "days"),
     "review_wait_days": MeasureText(WORKLOAD, "patients waited on average {v} for a review appointment", "days"),
-    "same_day_unmet_per_1000_patients": MeasureText(WORKLOAD, "{v} same-day requests per 1,000 registered patients per year could not be met", "rate"),
+    "same_day_unmet_per_1000_patients": MeasureText(WORKLOAD, "{v} same-day requests per 1,000 registered patient-years could not be met", "rate"),
     "letters_per_1000_register": MeasureText(WORKLOAD, "practices sent {v} invitation letters per 1,000 register patients per year", "rate"),
     "reviews_recorded_per_1000_register": MeasureText(RECORDING, "practices recorded {v} reviews per 1,000 register patients per year", "rate"),
     "qof_points_recorded_pct": MeasureText(RECORDING, "practices would have earned {v} of the available QOF points on what they recorded", "pct"),
     "qof_points_delivered_pct": MeasureText(RECORDING, "practices would have earned {v} of the available QOF points on the care they delivered", "pct"),
     "exceptions_pct": MeasureText(RECORDING, "{v} of register condition-years were exception-reported", "pct"),
+    "bp_controlled_true_pct": MeasureText(CLINICAL, "{v} of the hypertension register had blood pressure at or below the QOF target (true level) in the final year", "pct"),
+    "bp_controlled_recorded_pct": MeasureText(CLINICAL, "{v} of the hypertension register had a recorded blood pressure at or below the QOF target in the final year", "pct"),
+    "hba1c_controlled_true_pct": MeasureText(CLINICAL, "{v} of the diabetes register had HbA1c at or below the QOF target (true level) in the final year", "pct"),
+    "hba1c_controlled_recorded_pct": MeasureText(CLINICAL, "{v} of the diabetes register had a recorded HbA1c at or below the QOF target in the final year", "pct"),
+    "mi_per_1000": MeasureText(CLINICAL, "there were {v} myocardial infarctions per 1,000 patient-years", "rate"),
+    "stroke_per_1000": MeasureText(CLINICAL, "there were {v} strokes per 1,000 patient-years", "rate"),
+    "hf_admission_per_1000": MeasureText(CLINICAL, "there were {v} heart-failure admissions per 1,000 patient-years", "rate"),
+    "copd_admission_per_1000": MeasureText(CLINICAL, "there were {v} COPD admissions per 1,000 patient-years", "rate"),
+    "amputation_per_1000": MeasureText(CLINICAL, "there were {v} diabetic amputations per 1,000 patient-years", "rate"),
+    "microvascular_per_1000": MeasureText(CLINICAL, "there were {v} diabetic microvascular endpoints per 1,000 patient-years", "rate"),
+    "acsc_admissions_per_1000": MeasureText(CLINICAL, "there were {v} ambulatory-care-sensitive admissions per 1,000 patient-years", "rate"),
+    "emergency_admissions_per_1000": MeasureText(CLINICAL, "there were {v} emergency admissions (modelled causes) per 1,000 patient-years", "rate"),
+    "deaths_per_1000": MeasureText(CLINICAL, "there were {v} deaths per 1,000 patient-years", "rate"),
+    "qalys_per_1000": MeasureText(COSTS, "patients lived {v} quality-adjusted life years per 1,000 patient-years", "rate"),
+    "cost_events_per_1000": MeasureText(COSTS, "modelled events cost the NHS {v} per 1,000 patient-years", "gbp"),
+    "cost_staff_per_1000": MeasureText(COSTS, "clinician time cost the NHS {v} per 1,000 patient-years", "gbp"),
 }
 """Plain-language sentence pieces for the headline measures of :data:`sim.summary.HEADLINES`."""
 
@@ -102,7 +129,7 @@ def finding(comp: Comparison, scenario: str, measure: str, label: str, level: pd
     text = MEASURE_TEXT.get(measure)
     if text is None:
         value = f"{fmt(level['mean'])}"
-        subject = f"{label[:1].lower()}{label[1:]} was {value}"
+        subject = f"{_lower_first(label)} was {value}"
         unit = UNITS["rate"]
     else:
         unit = UNITS[text.unit]
@@ -165,10 +192,14 @@ def headline_table(comp: Comparison) -> str:
             d = diffs[(diffs["scenario"] == s) & (diffs["measure"] == m)] if not diffs.empty else diffs
             cells.append(cell(d.iloc[0]["difference"], d.iloc[0]["lower"], d.iloc[0]["upper"], diff=True) if len(d) else "<td>–</td>")
         rows.append(f"<tr><th scope='row'>{e(label)}</th>{''.join(cells)}</tr>")
+    note = (
+        "Means over replications with 95% t intervals in brackets. Differences are paired by replication "
+        "(common random numbers); <strong>bold</strong> differences have intervals that exclude zero."
+        if comp.replications > 1 else "Single replication: point estimates without intervals."
+    )
     return (
         "<table class='headline'><thead><tr><th>Measure</th>" + head + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-        "<p class='note'>Means over replications with 95% t intervals in brackets. Differences are paired by replication "
-        "(common random numbers); <strong>bold</strong> differences have intervals that exclude zero.</p>"
+        f"<p class='note'>{note}</p>"
     )
 
 
@@ -202,7 +233,7 @@ def scenarios_html(comp: Comparison) -> str:
             f"{e(REGIME_LABELS.get(regime, regime))}<br><code>{e(regime)}</code>",
             e(m.get("practices", "–")),
             f"{e(fmt(patients))}<br><span class='desc'>{e(fmt(registers))} on a register</span>",
-            f"{years}<br><span class='desc'>{e(year_label(0))} to {e(year_label(years - 1))}</span>" if years else "–",
+            f"{years}<br><span class='desc'>{e(reported_years(comp, s))}</span>" if years else "–",
             e(len(m.get("replications", []))),
             e(m.get("seed", "–")),
         ])
@@ -310,11 +341,12 @@ def assumptions_html(comp: Comparison) -> str:
     rows = provenance_rows(comp)
     diff = differing(rows)
     counts = "; ".join(f"{e(s)}: {n} values, {src} with a cited source, {ass} resting on stated assumptions" for s, n, src, ass in provenance_counts(comp))
-    parts = [
+    intro = (
         f"<p>Every parameter value carries either a cited source or a stated assumption ({counts}). Values marked "
         "DERIVED are arithmetic on cited figures. Assumed values are the main uncertainty in these results: the "
         "intervals above reflect simulation noise only, not uncertainty in the assumptions.</p>"
-    ]
+    )
+    parts = [intro]
     if diff:
         parts.append(f"<h3>What differs between the scenarios ({len(diff)} parameters)</h3>")
         parts.append(provenance_table(comp, diff))
@@ -395,6 +427,52 @@ def objectives_html(comp: Comparison) -> str:
     )
 
 
+def clinical_html(comp: Comparison) -> str:
+    """The clinical layer (risk factors, treatment, events), when the scenarios have one."""
+    clinical = comp.parameters().get("clinical")
+    if not isinstance(clinical, dict):
+        return ""
+    factors = {k: v for k, v in clinical.get("factors", {}).items() if isinstance(v, dict)}
+    targets = ", ".join(f"{FACTOR_LABELS.get(k, k)} (target {_with_unit(v.get('target'), v.get('unit'))})" for k, v in factors.items())
+    events = ", ".join(
+        _lower_first(EVENT_LABELS.get(f"event_{k}", EVENT_LABELS.get(f"{k}s", str(k).replace("_", " ")))) for k in clinical.get("events", {})
+    )
+    return _p(
+        f"Clinical layer: each patient's risk factors — {e(targets)} — drift over time and respond to treatment "
+        "steps taken at reviews, with adherence that wanes between reviews. Reviews measure the factors (with "
+        "measurement error) and may intensify treatment. Every "
+        f"{e(clinical.get('step_days', '–'))} days each patient's hazards of {e(events)} are evaluated from their "
+        "risk factors, age, sex, registers and review history, and events are drawn; events change the patient "
+        "(for example an MI adds the CHD register) and carry costs and QALY losses."
+    )
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter unless it starts an acronym (COPD stays COPD)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _with_unit(value: Any, unit: Any) -> str:
+    text = f"{value:g}" if isinstance(value, int | float) else str(value)
+    return f"{text}%" if unit == "%" else f"{text} {unit}" if unit else text
+
+
+def entry_exit(comp: Comparison) -> str:
+    outcomes = comp.table("outcomes")
+    measures = set(outcomes["measure"]) if outcomes is not None and "measure" in outcomes else set()
+    text = "the registered list is generated at the start of the run; registers count patients who are registered and alive at each snapshot."
+    if {"deaths", "left_list", "registrations"} & measures:
+        leave = comp.parameters().get("clinical", {}).get("leave_rate")
+        text += (
+            " Patients leave the list by death and by moving away"
+            f"{f' ({_pct(leave)} of the list a year)' if leave is not None else ''} and are replaced by new registrants; "
+            "new diagnoses add patients to registers."
+        )
+    else:
+        text += " This run has no deaths or list turnover."
+    return e(text)
+
+
 def logic_html(comp: Comparison) -> str:
     p = comp.parameters()
     practices, population, demand = p.get("practices", {}), p.get("population", {}), p.get("demand", {})
@@ -450,13 +528,11 @@ def logic_html(comp: Comparison) -> str:
         "1,000 patients and patient-facing minutes per full-time equivalent.</li>"
         "<li><strong>Queues:</strong> one first-come-first-served routine queue per appointment book (with a priority queue "
         "for year-end pushes); same-day demand is met from the day's remaining minutes or counted as unmet.</li>"
-        "<li><strong>Entry and exit:</strong> the registered list is generated at the start of the run; registers count "
-        "patients who are registered and alive at each snapshot."
-        f"{' Clinical events and deaths are recorded in the outcomes table.' if comp.table('outcomes') is not None else ' This version has no deaths or list turnover.'}</li>"
+        f"<li><strong>Entry and exit:</strong> {entry_exit(comp)}</li>"
         "</ul>"
     )
     return (
-        _sub("2.1 Base model overview", overview)
+        _sub("2.1 Base model overview", overview + clinical_html(comp))
         + _sub("2.2 Scenario logic", f"<ul>{''.join(scen)}</ul><p>Parameters that differ between scenarios are listed under Key assumptions.</p>")
         + _sub("2.3 Algorithms", algorithms)
         + _sub("2.4 Components", components)
@@ -485,26 +561,50 @@ def data_html(comp: Comparison) -> str:
     )
 
 
+def warmup_years(comp: Comparison, scenario: str) -> int:
+    """Years simulated and discarded before measuring (0 if the run had no warm-up)."""
+    value = comp.parameters(scenario).get("measures", {}).get("warmup_years")
+    if value is None:
+        value = (comp.overview.get("warmup_years") or {}).get(scenario, 0)
+    return int(value or 0)
+
+
+def reported_years(comp: Comparison, scenario: str) -> str:
+    """The financial years measured, e.g. ``2014/15 to 2023/24``."""
+    first = warmup_years(comp, scenario)
+    years = int(comp.manifests[scenario].get("years", 0) or 0)
+    return f"{year_label(first)} to {year_label(first + max(years - 1, 0))}"
+
+
 def experimentation_html(comp: Comparison) -> str:
     p = comp.parameters()
     years = int(p.get("years", 0) or 0)
+    warmup = warmup_years(comp, comp.baseline)
     history = p.get("population", {}).get("history_combined_share")
     reps = comp.replications
+    interval = comp.overview.get("interval", "two-sided 95% t confidence intervals over replications")
     estimation = (
         f"{reps} replications per scenario. Replication <i>r</i> of every scenario draws from the same named random streams "
-        "(common random numbers). Results are means over replications with two-sided 95% t confidence intervals; "
-        "differences from the baseline are paired by replication. Intervals reflect stochastic variation only."
+        f"(common random numbers). Results are means over replications; intervals: {e(interval)}. "
+        "Intervals reflect stochastic variation only, not uncertainty in the parameters."
         if reps > 1 else "A single replication per scenario: results are point estimates without intervals."
     )
+    start = (
+        f"The run starts on 1 April {START_YEAR} with a seeded review history: each register condition was last reviewed "
+        f"at a random time in the year before the start, {e(_pct(history))} of patients for all their conditions on one "
+        "date, the rest on separate dates; the same history is drawn under every regime."
+    )
+    warm = (
+        f" A warm-up of {warmup} year(s) is simulated and discarded: counts restart and measurement begins in "
+        f"{e(year_label(warmup))}."
+        if warmup else " No warm-up period is discarded, so the first year or two partly reflect this starting state."
+    )
     return (
-        _sub("4.1 Initialisation", _p(
-            f"No warm-up period is discarded. The run starts on 1 April {START_YEAR} with a seeded review history: each register condition "
-            f"was last reviewed at a random time in the year before the start, {e(_pct(history))} of patients for all their "
-            "conditions on one date, the rest on separate dates. The same history is drawn under every regime; the first "
-            "year or two partly reflect this starting state."))
+        _sub("4.1 Initialisation", _p(start + warm))
         + _sub("4.2 Run length", _p(
-            f"{years} financial year(s), {e(year_label(0))} to {e(year_label(max(years - 1, 0)))}, in days (365-day years). "
-            "Measures labelled 'final year' use the snapshots of the last financial year; the others average over the whole run."))
+            f"{years} reported financial year(s), {e(reported_years(comp, comp.baseline))}"
+            f"{f', after {warmup} warm-up year(s)' if warmup else ''}, in days (365-day years). Measures labelled "
+            "'final year' use the snapshots of the last financial year; the others average over the reported years."))
         + _sub("4.3 Estimation approach", _p(estimation))
     )
 
@@ -518,6 +618,7 @@ def implementation_html(comp: Comparison) -> str:
         f"{e(comp.manifests[s].get('run_seconds', '–'))} s (created {e(comp.manifests[s].get('created_utc', '–'))})"
         for s in comp.scenarios
     )
+    scheduler = f"; this run used the {e(comp.overview['scheduler'])} scheduler" if comp.overview.get("scheduler") else ""
     system = m.get("system")
     system_text = (
         e(json.dumps(system)) if system else
@@ -529,8 +630,8 @@ def implementation_html(comp: Comparison) -> str:
         + _sub("5.2 Random sampling", _p(f"{e(m.get('random_streams', 'not recorded'))}. Base seed {e(m.get('seed', '–'))}."))
         + _sub("5.3 Model execution", _p(
             "One SimPy environment per federation (practices in a federation share a clock and any federation staff); "
-            "federations are independent and run in parallel processes, with identical results serial or parallel. "
-            f"Run times: {runs}."))
+            "federations and replications are independent and can run in parallel, with identical results serial or "
+            f"parallel{scheduler}. Run times: {runs}."))
         + _sub("5.4 System specification", _p(system_text))
     )
 
