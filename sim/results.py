@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
@@ -45,6 +46,18 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def git_dirty() -> bool | None:
+    """Whether the package's checkout had uncommitted changes (None outside git)."""
+    try:
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).parent, timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip())
+
+
 def manifest(result: RunResult, loaded: LoadedScenario, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """What was run, with what, and how long it took: enough to reproduce it."""
     sc = loaded.scenario
@@ -63,6 +76,10 @@ def manifest(result: RunResult, loaded: LoadedScenario, extra: dict[str, Any] | 
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+        "overrides": loaded.overrides,
+        "command": " ".join(sys.argv),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count()},
         "tables": {name: len(df) for name, df in result.tables.items()},
         "parameters": sc.model_dump(mode="json"),
         "regime_parameters": loaded.policy_params.model_dump(mode="json"),

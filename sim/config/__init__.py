@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ class LoadedScenario:
     policy_params: Any
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """Dotted-path overrides applied on top of the file (``--set``)."""
 
     @property
     def name(self) -> str:
@@ -48,7 +50,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     except ValueError as exc:
         field_path, _, problem = str(exc).partition(": ")
         raise ScenarioError(path, field_path, problem) from None
-    return from_tree(plain, provenance, path)
+    loaded = from_tree(plain, provenance, path)
+    return replace(loaded, overrides=dict(overrides or {}))
 
 
 def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path: Path) -> LoadedScenario:
