@@ -79,11 +79,11 @@ def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path
 def defaults_provenance(model: BaseModel, path: str = "") -> dict[str, dict[str, Any]]:
     """Provenance of values left to the schema's defaults: the reasoning in the field's docstring."""
     table: dict[str, dict[str, Any]] = {}
-    for name, field in type(model).model_fields.items():
+    for name, info in type(model).model_fields.items():
         child = f"{path}.{name}" if path else name
         value = getattr(model, name)
         if name not in model.model_fields_set:
-            why = field.description or "no reason recorded"
+            why = info.description or "no reason recorded"
             table[child] = {"assumption": f"schema default: {why}"}
         for key, item in _children(value):
             table.update(defaults_provenance(item, f"{child}{key}"))
