@@ -233,8 +233,15 @@ def new_figure(
 ) -> Figure:
     """A white figure with a left-aligned title, a grey subtitle and the scenario legend above the plots."""
     width, height = size
+    handles = [
+        Line2D([], [], color=comp.colours[s], marker="o", linewidth=2.5, markersize=6, label=comp.label(s))
+        for s in (scenarios if scenarios is not None else comp.scenarios)
+    ]
+    handles += list(extra_handles)
+    ncols = min(len(handles), 3 if width < 13 else 4) or 1
+    legend_rows = math.ceil(len(handles) / ncols)
     lines = textwrap.wrap(subtitle, width=int(width * 12.5)) or [""]
-    header = HEADER_PAD_IN + TITLE_IN + SUBTITLE_LINE_IN * len(lines) + LEGEND_IN
+    header = HEADER_PAD_IN + TITLE_IN + SUBTITLE_LINE_IN * len(lines) + LEGEND_IN * legend_rows
     fig = Figure(figsize=(width, height + header), layout="constrained")
     FigureCanvasAgg(fig)
     total = height + header
@@ -244,12 +251,7 @@ def new_figure(
     y -= TITLE_IN / total
     fig.text(0.012, y, "\n".join(lines), ha="left", va="top", fontsize=10.5, color="#555555", linespacing=1.35)
     y -= SUBTITLE_LINE_IN * len(lines) / total
-    handles = [
-        Line2D([], [], color=comp.colours[s], marker="o", linewidth=2.5, markersize=6, label=comp.label(s))
-        for s in (scenarios if scenarios is not None else comp.scenarios)
-    ]
-    handles += list(extra_handles)
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.005, y), ncols=min(len(handles), 4), handlelength=2.2)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.005, y), ncols=ncols, handlelength=2.2)
     return fig
 
 
@@ -652,7 +654,7 @@ def summary_panel(
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.6g}".replace("-", "−")))
     means = summary[summary["measure"] == measure].set_index("scenario")["mean"]
-    ax.set_xlabel("  ·  ".join(f"{s}: {fmt(float(means[s]))}" for s in comp.scenarios if s in means.index), fontsize=9, color="#555555")
+    ax.set_xlabel("\n".join(f"{s}: {fmt(float(means[s]))}" for s in comp.scenarios if s in means.index), fontsize=9, color="#555555")
 
 
 # ------------------------------------------------------- clinical layer
