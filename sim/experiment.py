@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -34,8 +35,18 @@ class Interrupted(Exception):
         super().__init__(f"stopped: {finished} of {total} replications finished and kept in {cache}; rerun the same command to resume")
 
 
+@lru_cache(maxsize=1)
+def code_hash() -> str:
+    """Hash of the package's source: a cached replication is reused only by the same code."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def fingerprint(loaded: LoadedScenario) -> str:
-    """Identifies what a replication depends on: every parameter and the package version."""
+    """Identifies what a replication depends on: every parameter, the package version and its code."""
     try:
         version = metadata.version("qofsim")
     except metadata.PackageNotFoundError:
@@ -44,6 +55,7 @@ def fingerprint(loaded: LoadedScenario) -> str:
         "scenario": loaded.scenario.model_dump(mode="json"),
         "regime": loaded.policy_params.model_dump(mode="json"),
         "version": version,
+        "code": code_hash(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
