@@ -138,7 +138,13 @@ class Comparison:
     def label(self, scenario: str) -> str:
         """Scenario name with its regime in words, e.g. ``qof_practice (QOF recall)``."""
         regime = self.regime(scenario)
-        return f"{scenario} ({REGIME_LABELS.get(regime, regime)})" if regime else scenario
+        if not regime:
+            return scenario
+        words = REGIME_LABELS.get(regime, regime)
+        params = self.manifests[scenario].get("regime_parameters", {})
+        if regime == "qof" and params.get("exception_reporting") is False:
+            words = "QOF recall, incentives withdrawn"
+        return f"{scenario} ({words})"
 
     def parameters(self, scenario: str | None = None) -> dict[str, Any]:
         return dict(self.manifests[scenario or self.baseline].get("parameters", {}))
