@@ -20,6 +20,21 @@ FULL_RUN = {"years": 10, "practices.list_size_mean": 7100, "measures.warmup_year
 """Full: a typical 7,100-patient practice for 10 years after a 1-year warm-up."""
 
 
+KEY_PARAMETERS = [
+    "population.attendance.mean",
+    "population.response.mean",
+    "clinical.factors.sbp.intensify_probability",
+    "clinical.factors.hba1c.intensify_probability",
+    "regime.params.review_minutes.nurse",
+    "regime.params.review_adherence_boost",
+    "staffing.minutes_per_fte_day.nurse",
+    "clinical.factors.sbp.drift_mean",
+    "clinical.adherence.waning_days",
+]
+"""Registry paths the one-way and global analyses vary: attendance, response, inertia, review
+length, the care-planning adherence effect, capacity, drift and waning adherence."""
+
+
 def run_overrides() -> dict:
     return FULL_RUN if FULL else SMALL_RUN
 

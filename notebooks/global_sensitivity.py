@@ -23,7 +23,7 @@
 # with N = 8: a few minutes on 2 cores, and noisy). FULL = True (or QOFSIM_FULL=1): 7,100
 # patients over 10 years, 20 trajectories and N = 256 (many hours: run it on Dask with
 # scheduler="dask" or a cluster address).
-from _common import FULL, OPTOUT, QOF, output, run_overrides
+from _common import FULL, KEY_PARAMETERS, OPTOUT, QOF, output, run_overrides
 
 TRAJECTORIES = 20 if FULL else 3
 SOBOL_N = 256 if FULL else 8
@@ -40,17 +40,7 @@ from SALib.sample import sobol as sobol_sample
 
 from sim.sweep import KEY_DIFFERENCES, by_sample, differences, salib_problem, sweep, uncertain_parameters
 
-KEY = [
-    "population.attendance.mean",
-    "population.response.mean",
-    "clinical.factors.sbp.intensify_probability",
-    "clinical.factors.hba1c.intensify_probability",
-    "regime.params.review_minutes.nurse",
-    "regime.params.review_adherence_boost",
-    "staffing.minutes_per_fte_day.nurse",
-    "clinical.factors.sbp.drift_mean",
-]
-params = [p for p in uncertain_parameters([QOF, OPTOUT], run_overrides()) if p.path in KEY]
+params = [p for p in uncertain_parameters([QOF, OPTOUT], run_overrides()) if p.path in KEY_PARAMETERS]
 problem = salib_problem(params)
 problem
 

@@ -25,7 +25,7 @@
 # Size switch: small by default (a 1,000-patient practice, 2 years, 1 replication: about a
 # minute on 2 cores). FULL = True (or QOFSIM_FULL=1): a 7,100-patient practice for 10 years
 # after a year's warm-up, 5 replications (roughly an hour on 2 cores).
-from _common import FULL, OPTOUT, QOF, output, run_overrides
+from _common import FULL, KEY_PARAMETERS, OPTOUT, QOF, output, run_overrides
 
 REPLICATIONS = range(5) if FULL else range(1)
 
@@ -35,18 +35,7 @@ import pandas as pd
 
 from sim.sweep import KEY_DIFFERENCES, differences, one_way_samples, sweep, uncertain_parameters
 
-KEY = [
-    "population.attendance.mean",
-    "population.response.mean",
-    "clinical.factors.sbp.intensify_probability",
-    "clinical.factors.hba1c.intensify_probability",
-    "regime.params.review_minutes.nurse",
-    "regime.params.review_adherence_boost",
-    "staffing.minutes_per_fte_day.nurse",
-    "clinical.factors.sbp.drift_mean",
-    "clinical.adherence.waning_days",
-]
-params = [p for p in uncertain_parameters([QOF, OPTOUT], run_overrides()) if p.path in KEY]
+params = [p for p in uncertain_parameters([QOF, OPTOUT], run_overrides()) if p.path in KEY_PARAMETERS]
 pd.DataFrame([{"parameter": p.path, "value": p.value, "low": p.low, "high": p.high, "why": p.provenance} for p in params])
 
 # %%

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
 from sim.federation import Federation, federation_plan, list_sizes
