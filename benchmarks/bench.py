@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from sim.config import load_scenario
-from sim.federation import run_federation
-from sim.runner import run_scenario
+from sim.engine.federation import run_federation
+from sim.experiment.runner import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

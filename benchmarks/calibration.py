@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config import load_scenario
-from sim.runner import run_scenario
+from sim.experiment.runner import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"practices.count": 4, "practices.federation_size": 2, "years": 3}

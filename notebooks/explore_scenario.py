@@ -32,7 +32,7 @@ REPLICATIONS = range(10) if FULL else range(2)
 from IPython.display import Image, display
 
 from sim.config import load_scenario
-from sim.registry import markdown, registry
+from sim.config.registry import markdown, registry
 
 mine = load_scenario(MY_SCENARIO, {**run_overrides(), **CHANGES})
 baseline = load_scenario(QOF, run_overrides())
@@ -41,7 +41,7 @@ print(markdown([p for p in registry(mine) if p.path.startswith("regime.")])[:300
 # %%
 import pandas as pd
 
-from sim.compare import compare
+from sim.experiment.compare import compare
 
 folder = compare([baseline, mine], output("explore_scenario") / "comparison", REPLICATIONS, workers=2, progress=False, fresh=True)
 differences = pd.read_csv(folder / "differences.csv")

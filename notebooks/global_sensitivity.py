@@ -38,7 +38,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.sweep import KEY_DIFFERENCES, by_sample, differences, salib_problem, sweep, uncertain_parameters
+from sim.experiment.sweep import KEY_DIFFERENCES, by_sample, differences, salib_problem, sweep, uncertain_parameters
 
 params = [p for p in uncertain_parameters([QOF, OPTOUT], run_overrides()) if p.path in KEY_PARAMETERS]
 problem = salib_problem(params)

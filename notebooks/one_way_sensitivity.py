@@ -33,7 +33,7 @@ REPLICATIONS = range(5) if FULL else range(1)
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from sim.sweep import KEY_DIFFERENCES, differences, one_way_samples, sweep, uncertain_parameters
+from sim.experiment.sweep import KEY_DIFFERENCES, differences, one_way_samples, sweep, uncertain_parameters
 
 params = [p for p in uncertain_parameters([QOF, OPTOUT], run_overrides()) if p.path in KEY_PARAMETERS]
 pd.DataFrame([{"parameter": p.path, "value": p.value, "low": p.low, "high": p.high, "why": p.provenance} for p in params])

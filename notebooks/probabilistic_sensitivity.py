@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.sweep import KEY_DIFFERENCES, by_sample, differences, sweep, uncertain_parameters, uniform_samples
+from sim.experiment.sweep import KEY_DIFFERENCES, by_sample, differences, sweep, uncertain_parameters, uniform_samples
 
 params = uncertain_parameters([QOF, OPTOUT], run_overrides())
 samples = uniform_samples(params, SETS, seed=2014)

@@ -143,9 +143,9 @@ def _with_warmup(args: argparse.Namespace) -> list[str]:
 
 
 def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Namespace) -> int:
-    from sim.compare import compare
-    from sim.experiment import Interrupted
-    from sim.parallel import check_scheduler
+    from sim.experiment.compare import compare
+    from sim.experiment.replications import Interrupted
+    from sim.experiment.schedulers import check_scheduler
 
     if args.replications < 1:
         raise SystemExit("error: --replications must be at least 1")
@@ -163,8 +163,8 @@ def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Names
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.plots import make_plots
-    from sim.report import build_report
+    from sim.output.plots import make_plots
+    from sim.output.report import build_report
 
     try:
         plots = make_plots(args.folder)
@@ -181,9 +181,9 @@ def _cmd_replications(args: argparse.Namespace) -> int:
     """Add replications in batches until every measure's interval is within the precision."""
     import pandas as pd
 
-    from sim.experiment import cache_for, run_experiment
-    from sim.stats import cumulative_ci, replications_needed
-    from sim.summary import headline
+    from sim.experiment.replications import cache_for, run_experiment
+    from sim.experiment.stats import cumulative_ci, replications_needed
+    from sim.measures.summary import headline
 
     (loaded,) = _load_all([args.scenario], args.overrides)
     measures = args.measure or ["overdue_pct"]
@@ -211,8 +211,8 @@ def _cmd_replications(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.results import atomic_file
-    from sim.sweep import one_way_samples, sweep, uncertain_parameters, uniform_samples
+    from sim.output.results import atomic_file
+    from sim.experiment.sweep import one_way_samples, sweep, uncertain_parameters, uniform_samples
 
     overrides = _overrides(args.overrides)
     _load_all(args.scenarios, args.overrides)
@@ -238,7 +238,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from sim.registry import docs, markdown, registry
+    from sim.config.registry import docs, markdown, registry
 
     if args.docs:
         text = docs(args.scenario if args.scenario.is_dir() else args.scenario.parent)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from sim.config import LoadedScenario, load_scenario
-from sim.federation import Federation, list_sizes
-from sim.runner import RunResult, run_scenario
+from sim.engine.federation import Federation, list_sizes
+from sim.experiment.runner import RunResult, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -23,8 +23,8 @@ import pytest
 
 from conftest import DATA, OPTOUT, QOF
 from sim.config import load_scenario
-from sim.runner import run_scenario
-from sim.summary import HEADLINES, headline
+from sim.experiment.runner import run_scenario
+from sim.measures.summary import HEADLINES, headline
 
 BACKTEST = DATA / "backtest_headline.csv"
 OVERRIDES = {"years": 2, "practices.list_size_mean": 1500}

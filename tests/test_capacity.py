@@ -12,7 +12,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.capacity import ACUTE, REVIEW, AppointmentBook, Request
+from sim.engine.capacity import ACUTE, REVIEW, AppointmentBook, Request
 
 
 def book(fte: float = 1.0, minutes: float = 100.0) -> AppointmentBook:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim.clinical.health as health
-from sim.conditions import CONDITIONS
+import sim.model.clinical.health as health
+from sim.vocabulary import CONDITIONS
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
-from sim.federation import Federation, list_sizes
-from sim.practice import Practice
-from sim.runner import run_scenario
-from sim.summary import headline
+from sim.engine.federation import Federation, list_sizes
+from sim.model.practice import Practice
+from sim.experiment.runner import run_scenario
+from sim.measures.summary import headline
 
 from conftest import QOF
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import sim.runner
+import sim.experiment.runner
 from conftest import BASE, QOF, SCENARIOS
 from sim.cli import main
 from sim.config import LoadedScenario, ScenarioError, load_scenario
@@ -351,7 +351,7 @@ def test_cli_run_rejects_bad_file_before_simulating(tmp_path: Path, capsys, monk
     def no_simulation(*args: Any, **kwargs: Any):
         raise AssertionError("simulation started for an invalid scenario")
 
-    monkeypatch.setattr(sim.runner, "run_scenario", no_simulation)
+    monkeypatch.setattr(sim.experiment.runner, "run_scenario", no_simulation)
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"extends: {BASE}\nregime:\n  params:\n    letters_max: 0\n")
     out = tmp_path / "results"

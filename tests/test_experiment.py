@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-import sim.experiment
+import sim.experiment.replications
 from conftest import OPTOUT, QOF
 from sim.config import load_scenario
-from sim.experiment import Interrupted, ReplicationCache, run_experiment
-from sim.runner import run_scenario
-from sim.stats import mean_ci, paired_differences, replications_needed
+from sim.experiment.replications import Interrupted, ReplicationCache, run_experiment
+from sim.experiment.runner import run_scenario
+from sim.experiment.stats import mean_ci, paired_differences, replications_needed
 
 MULTI = {"years": 2, "practices.list_size_mean": 1200, "practices.count": 4, "practices.federation_size": 2}
 
@@ -76,7 +76,7 @@ def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path: Path, monkey
     scenarios = [load_scenario(QOF, MULTI), load_scenario(OPTOUT, MULTI)]
     clean = run_experiment(scenarios, ReplicationCache(tmp_path / "clean"), (0, 1), workers=1, progress=False)
 
-    real = sim.experiment.execute
+    real = sim.experiment.replications.execute
 
     def interrupted(*args, **kwargs):
         for i, item in enumerate(real(*args, **kwargs)):
@@ -85,12 +85,12 @@ def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path: Path, monkey
             yield item
 
     cache = ReplicationCache(tmp_path / "resumed")
-    monkeypatch.setattr(sim.experiment, "execute", interrupted)
+    monkeypatch.setattr(sim.experiment.replications, "execute", interrupted)
     with pytest.raises(Interrupted) as info:
         run_experiment(scenarios, cache, (0, 1), workers=1, progress=False)
     assert info.value.finished == 1
     assert sum(cache.has(s, r) for s in scenarios for r in (0, 1)) == 1
-    monkeypatch.setattr(sim.experiment, "execute", real)
+    monkeypatch.setattr(sim.experiment.replications, "execute", real)
     resumed = run_experiment(scenarios, cache, (0, 1), workers=1, progress=False)
     for a, b in zip(clean, resumed, strict=True):
         _tables_equal(a.tables, b.tables)
@@ -102,8 +102,8 @@ def test_rerun_reuses_finished_replications(tmp_path: Path, monkeypatch):
     cache = ReplicationCache(tmp_path)
     run_experiment([loaded], cache, (0,), workers=1, progress=False)
     calls = []
-    real = sim.experiment.execute
-    monkeypatch.setattr(sim.experiment, "execute", lambda fn, tasks, *a: calls.extend(tasks) or real(fn, tasks, *a))
+    real = sim.experiment.replications.execute
+    monkeypatch.setattr(sim.experiment.replications, "execute", lambda fn, tasks, *a: calls.extend(tasks) or real(fn, tasks, *a))
     run_experiment([loaded], cache, (0,), workers=1, progress=False)
     assert calls == []
     run_experiment([load_scenario(QOF, {**MULTI, "seed": 99})], cache, (0,), workers=1, progress=False)

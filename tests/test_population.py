@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import BASE
-from sim.conditions import CONDITIONS, FRAILTY
+from sim.vocabulary import CONDITIONS, FRAILTY
 from sim.config import load_scenario
-from sim.population import condition_intercepts, generate
-from sim.rng import Streams
+from sim.model.population import condition_intercepts, generate
+from sim.engine.streams import Streams
 
 N = 200_000
 

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import OPTOUT, QOF, SMALL, cached_run
-from sim.conditions import CONDITIONS
+from sim.vocabulary import CONDITIONS
 from sim.config import load_scenario
 from sim.config.clinical import FACTORS
 from sim.config.schema import IndicatorSpec
-from sim.qof import NEW_PATIENT_DAYS, achievement, points
-from sim.timeline import DAYS_PER_MONTH, NEVER, year_end
+from sim.model.qof.achievement import NEW_PATIENT_DAYS, achievement, points
+from sim.engine.clock import DAYS_PER_MONTH, NEVER, year_end
 
 
 def spec(lower: float = 50, upper: float = 90, pts: float = 10, window: int = 15) -> IndicatorSpec:

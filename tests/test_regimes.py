@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
-from sim.conditions import CONDITIONS, FRAILTY
-from sim.federation import Federation, list_sizes
-from sim.summary import headline
-from sim.timeline import DAYS_PER_YEAR, NEVER, is_working_day
+from sim.vocabulary import CONDITIONS, FRAILTY
+from sim.engine.federation import Federation, list_sizes
+from sim.measures.summary import headline
+from sim.engine.clock import DAYS_PER_YEAR, NEVER, is_working_day
 
 ROLES = ("gp", "nurse", "hca")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import ROOT, SCENARIOS
 from sim.config import load_scenario
-from sim.registry import docs, registry, uncertain
+from sim.config.registry import docs, registry, uncertain
 
 
 def test_docs_table_is_generated_from_the_registry():

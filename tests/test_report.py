@@ -17,9 +17,9 @@ import matplotlib as mpl
 import pandas as pd
 import pytest
 
-from sim.compare import compare
+from sim.experiment.compare import compare
 from sim.config import load_scenario
-from sim.plots import (
+from sim.output.plots import (
     PLOTS,
     REQUIRED,
     STYLE,
@@ -28,7 +28,7 @@ from sim.plots import (
     plot_outcomes,
     plot_risk_factor_control,
 )
-from sim.report import REPORT_TITLE, STRESS_SECTIONS, build_report
+from sim.output.report import REPORT_TITLE, STRESS_SECTIONS, build_report
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 OVERRIDES = {"years": 2, "practices.list_size_mean": 1500}

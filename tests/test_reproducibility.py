@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
-from sim.federation import Federation, federation_plan, list_sizes
-from sim.runner import run_scenario
+from sim.engine.federation import Federation, federation_plan, list_sizes
+from sim.experiment.runner import run_scenario
 
 TABLES = ("practices", "snapshots", "activity", "waits", "qof", "patients", "patient_conditions", "gaps")
 
@@ -150,7 +150,7 @@ def test_without_events_moves_are_common_random_numbers():
 
 def test_history_is_within_the_past_year():
     """Before the run each register condition was last reviewed within the past year; others never."""
-    from sim.timeline import DAYS_PER_YEAR, NEVER
+    from sim.engine.clock import DAYS_PER_YEAR, NEVER
 
     loaded = small(QOF)
     p = Federation(loaded, 0, 0, [0], list_sizes(loaded)).practices[0]

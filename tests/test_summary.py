@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import OPTOUT, QOF, SMALL, cached_run
-from sim.summary import HEADLINES, headline
+from sim.measures.summary import HEADLINES, headline
 
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 from pandas.testing import assert_frame_equal
 
 from conftest import OPTOUT, QOF
-from sim.sweep import differences, one_way_samples, salib_problem, sweep, uncertain_parameters
+from sim.experiment.sweep import differences, one_way_samples, salib_problem, sweep, uncertain_parameters
 
 TINY = {"years": 1, "practices.list_size_mean": 800}
 PATHS = [QOF, OPTOUT]

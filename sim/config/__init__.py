@@ -29,7 +29,7 @@ class LoadedScenario:
         return self.scenario.name
 
     def make_policy(self) -> Any:
-        from sim.policies import resolve
+        from sim.model.policies import resolve
 
         return resolve(self.scenario.regime.policy)(self.policy_params, self.scenario)
 
@@ -56,7 +56,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path: Path) -> LoadedScenario:
     """Validate an already-merged plain tree (used by sweeps that edit parameters)."""
-    from sim.policies import resolve
+    from sim.model.policies import resolve
 
     scenario = validate(Scenario, plain, path)
     assert isinstance(scenario, Scenario)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.conditions import Condition, Item
+from sim.vocabulary import Condition, Item
 from sim.config.schema import Locked, NonNegative, Positive, Probability
 
 Factor = Literal["sbp", "hba1c", "chol"]

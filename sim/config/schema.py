@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.conditions import CONDITIONS, FRAILTY, Condition, Item, PracticeRole
+from sim.vocabulary import CONDITIONS, FRAILTY, Condition, Item, PracticeRole
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]

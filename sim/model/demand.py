@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.conditions import PRACTICE_ROLES
-from sim.timeline import DAYS_PER_YEAR, WORKING_DAYS_PER_YEAR
+from sim.vocabulary import PRACTICE_ROLES
+from sim.engine.clock import DAYS_PER_YEAR, WORKING_DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.config.schema import DemandSpec
-    from sim.population import Population
+    from sim.model.population import Population
 
 
 class AcuteDemand:

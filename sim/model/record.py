@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.conditions import CONDITIONS
-from sim.timeline import DAYS_PER_YEAR, NEVER
+from sim.vocabulary import CONDITIONS
+from sim.engine.clock import DAYS_PER_YEAR, NEVER
 
 IDLE, INVITED, BOOKED = 0, 1, 2
 """Recall status of a patient."""

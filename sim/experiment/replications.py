@@ -21,10 +21,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import LoadedScenario
-from sim.federation import FederationResult, federation_plan, run_federation
-from sim.parallel import execute
-from sim.results import atomic_folder
-from sim.runner import RunResult, assemble
+from sim.engine.federation import FederationResult, federation_plan, run_federation
+from sim.experiment.schedulers import execute
+from sim.output.results import atomic_folder
+from sim.experiment.runner import RunResult, assemble
 
 
 class Interrupted(Exception):
@@ -39,8 +39,9 @@ class Interrupted(Exception):
 def code_hash() -> str:
     """Hash of the package's source: a cached replication is reused only by the same code."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
-        digest.update(path.relative_to(Path(__file__).parent).as_posix().encode())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.conditions import CONDITIONS
+from sim.vocabulary import CONDITIONS
 from sim.config.clinical import FACTORS, ClinicalSpec
-from sim.population import Population
-from sim.timeline import DAYS_PER_YEAR
+from sim.model.population import Population
+from sim.engine.clock import DAYS_PER_YEAR
 
 
 class ClinicalState:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config import LoadedScenario
-from sim.results import atomic_folder, manifest, versions
-from sim.experiment import cache_for, run_experiment
-from sim.runner import RunResult
-from sim.stats import paired_differences, summarise
-from sim.summary import HEADLINES, headline
+from sim.output.results import atomic_folder, manifest, versions
+from sim.experiment.replications import cache_for, run_experiment
+from sim.experiment.runner import RunResult
+from sim.experiment.stats import paired_differences, summarise
+from sim.measures.summary import HEADLINES, headline
 
 
 def compare(
@@ -35,7 +35,7 @@ def compare(
 
     Finished replications are cached beside ``folder`` and reused by a rerun with
     the same settings (``fresh=True`` ignores them). Raises
-    :class:`~sim.experiment.Interrupted` on Ctrl-C, keeping what finished.
+    :class:`~sim.experiment.replications.Interrupted` on Ctrl-C, keeping what finished.
     """
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -92,8 +92,8 @@ def write_comparison(
 def write_report(folder: Path) -> None:
     """Draw the plots and the HTML report. A failure here is reported, not raised:
     the simulation results are kept and ``qofsim report`` can rebuild the report."""
-    from sim.plots import make_plots
-    from sim.report import build_report
+    from sim.output.plots import make_plots
+    from sim.output.report import build_report
 
     try:
         make_plots(folder)

@@ -4,7 +4,7 @@
 each scenario's ``tables/*.parquet`` and writes every plot as PNG and SVG to
 ``folder/plots/``, with ``plots/index.json`` listing name, title and caption of
 each (the report reads it). Every plot shows the mean over replications with a
-95% t interval (:func:`sim.stats.mean_ci`); with one replication it shows the
+95% t interval (:func:`sim.experiment.stats.mean_ci`); with one replication it shows the
 mean alone and says so. Each scenario keeps its colour in every plot.
 
 A plot whose table is absent is skipped quietly: the clinical-layer plots
@@ -36,9 +36,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim.conditions import CONDITIONS, PRACTICE_ROLES
-from sim.stats import mean_ci
-from sim.timeline import DAYS_PER_YEAR, START_YEAR, year_label
+from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
+from sim.experiment.stats import mean_ci
+from sim.engine.clock import DAYS_PER_YEAR, START_YEAR, year_label
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 """Okabe-Ito colours (safe for colour-blind readers); the baseline takes the first."""

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.conditions import CONDITIONS
+from sim.vocabulary import CONDITIONS
 from sim.config.clinical import EVENTS, FACTORS
-from sim.timeline import DAYS_PER_YEAR
+from sim.engine.clock import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
-    from sim.practice import Practice
+    from sim.model.practice import Practice
 
 FACTOR_UNIT = {"sbp": 10.0, "hba1c": 1.0, "chol": 1.0}
 """Hazard ratios are per 10 mmHg SBP, per 1% HbA1c and per 1 mmol/L cholesterol."""

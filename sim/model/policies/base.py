@@ -2,7 +2,7 @@
 what happens when patients do not answer, and how much is recorded.
 
 To add a regime, subclass :class:`Policy`, give it a ``Params`` model and either
-register it in :mod:`sim.policies` or name it in a scenario as
+register it in :mod:`sim.model.policies` or name it in a scenario as
 ``policy: "package.module:ClassName"``. The engine does not change.
 """
 
@@ -16,11 +16,11 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.conditions import ITEMS, PRACTICE_ROLES
+from sim.vocabulary import ITEMS, PRACTICE_ROLES
 from sim.config.schema import Scenario
 
 if TYPE_CHECKING:
-    from sim.practice import Practice
+    from sim.model.practice import Practice
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from sim.capacity import WAIT_BINS
+from sim.engine.capacity import WAIT_BINS
 
 
 class Ledger:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.timeline import DAYS_PER_MONTH, financial_year
+from sim.engine.clock import DAYS_PER_MONTH, financial_year
 
 if TYPE_CHECKING:
     from sim.config.schema import IndicatorSpec
-    from sim.practice import Practice
+    from sim.model.practice import Practice
 
 
 def points(achievement_pct: float, spec: IndicatorSpec) -> float:

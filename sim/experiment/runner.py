@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.conditions import CONDITIONS
+from sim.vocabulary import CONDITIONS
 from sim.config import LoadedScenario
-from sim.federation import FederationResult, federation_plan, run_federation
-from sim.measures import GAP_MONTHS
-from sim.parallel import execute
+from sim.engine.federation import FederationResult, federation_plan, run_federation
+from sim.measures.snapshots import GAP_MONTHS
+from sim.experiment.schedulers import execute
 
 Task = tuple[int, int]
 """(replication, federation)."""

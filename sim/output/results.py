@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from sim.config import LoadedScenario
-from sim.runner import RunResult
-from sim.summary import HEADLINES
+from sim.experiment.runner import RunResult
+from sim.measures.summary import HEADLINES
 
 PACKAGES = ("qofsim", "simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib")
 

@@ -10,13 +10,13 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.conditions import CONDITIONS, PRACTICE_ROLES, Condition, PracticeRole
-from sim.policies.base import Policy, PolicyParams
-from sim.qof import provisional_shortfall
-from sim.timeline import financial_year, months, year_end, year_start
+from sim.vocabulary import CONDITIONS, PRACTICE_ROLES, Condition, PracticeRole
+from sim.model.policies.base import Policy, PolicyParams
+from sim.model.qof.achievement import provisional_shortfall
+from sim.engine.clock import financial_year, months, year_end, year_start
 
 if TYPE_CHECKING:
-    from sim.practice import Practice
+    from sim.model.practice import Practice
 
 
 class YearEndPush(BaseModel):

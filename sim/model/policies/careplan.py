@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.conditions import FRAILTY
-from sim.policies.base import Policy, PolicyParams, Probability
-from sim.timeline import DAYS_PER_YEAR, months
+from sim.vocabulary import FRAILTY
+from sim.model.policies.base import Policy, PolicyParams, Probability
+from sim.engine.clock import DAYS_PER_YEAR, months
 
 if TYPE_CHECKING:
-    from sim.practice import Practice
+    from sim.model.practice import Practice
 
 Tier = Literal["low", "medium", "high"]
 TIERS: tuple[str, ...] = ("low", "medium", "high")

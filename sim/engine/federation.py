@@ -19,16 +19,16 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.capacity import AppointmentBook
-from sim.conditions import CONDITIONS, FRAILTY, PRACTICE_ROLES
+from sim.engine.capacity import AppointmentBook
+from sim.vocabulary import CONDITIONS, FRAILTY, PRACTICE_ROLES
 from sim.config import LoadedScenario
-from sim.clinical.health import health_step
-from sim.measures import GAP_MONTHS, control_snapshot, register_snapshot
-from sim.population import condition_intercepts, generate
-from sim.practice import Practice
-from sim.qof import achievement
-from sim.rng import Streams
-from sim.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, FIRST_WEEKDAY, is_working_day, next_working_day, year_end
+from sim.model.clinical.health import health_step
+from sim.measures.snapshots import GAP_MONTHS, control_snapshot, register_snapshot
+from sim.model.population import condition_intercepts, generate
+from sim.model.practice import Practice
+from sim.model.qof.achievement import achievement
+from sim.engine.streams import Streams
+from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR, FIRST_WEEKDAY, is_working_day, next_working_day, year_end
 
 OUTCOME_MEASURES = frozenset(
     {"life_years", "qalys", "deaths", "cost_events", "emergency_admissions", "acsc_admissions",

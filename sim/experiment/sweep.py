@@ -9,7 +9,7 @@ file), so regime-specific parameters move only their own regime. Replication
 ``r`` uses the same random streams in every sample and scenario, so differences
 between scenarios are paired.
 
-Ranges come from the parameter registry (:mod:`sim.registry`), never retyped.
+Ranges come from the parameter registry (:mod:`sim.config.registry`), never retyped.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import LoadedScenario, load_scenario
-from sim.parallel import execute
-from sim.registry import Parameter, uncertain
-from sim.runner import run_scenario
-from sim.summary import headline
+from sim.experiment.schedulers import execute
+from sim.config.registry import Parameter, uncertain
+from sim.experiment.runner import run_scenario
+from sim.measures.summary import headline
 
 KEY_DIFFERENCES = {
     "overdue_pct": "Register patients overdue, percentage points",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 
-from sim.policies.base import Policy, PolicyParams
-from sim.policies.careplan import CarePlanning
-from sim.policies.qof import QofRecall
+from sim.model.policies.base import Policy, PolicyParams
+from sim.model.policies.careplan import CarePlanning
+from sim.model.policies.qof import QofRecall
 
 REGISTRY: dict[str, type[Policy]] = {cls.name: cls for cls in (QofRecall, CarePlanning)}
 

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.conditions import CONDITIONS
-from sim.timeline import DAYS_PER_MONTH, NEVER
+from sim.vocabulary import CONDITIONS
+from sim.engine.clock import DAYS_PER_MONTH, NEVER
 
 if TYPE_CHECKING:
-    from sim.practice import Practice
+    from sim.model.practice import Practice
 
 GAP_MONTHS = 37
 """Months-since-review bins 0..36; the last bin holds 36+ and never reviewed."""

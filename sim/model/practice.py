@@ -2,7 +2,7 @@
 
 Patient state lives in arrays (one row per patient), so a day's work for a
 practice is a handful of vectorised steps rather than an event per patient.
-The regime's :class:`~sim.policies.base.Policy` decides *who* is recalled,
+The regime's :class:`~sim.model.policies.base.Policy` decides *who* is recalled,
 *how* a review is booked and *what* follows it; this class carries it out.
 """
 
@@ -12,21 +12,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.capacity import ACUTE, CONTACT, KINDS, REVIEW, WAIT_BINS, AppointmentBook, Request
-from sim.care import ANSWER, BOOKED, CHASE, IDLE, INVITED, NO_ACTION, CareRecord
-from sim.clinical.health import Hazards, IncidenceCurve
-from sim.clinical.state import ClinicalState
-from sim.conditions import CONDITIONS, ITEMS
+from sim.engine.capacity import ACUTE, CONTACT, KINDS, REVIEW, WAIT_BINS, AppointmentBook, Request
+from sim.model.record import ANSWER, BOOKED, CHASE, IDLE, INVITED, NO_ACTION, CareRecord
+from sim.model.clinical.health import Hazards, IncidenceCurve
+from sim.model.clinical.state import ClinicalState
+from sim.vocabulary import CONDITIONS, ITEMS
 from sim.config.clinical import FACTORS
-from sim.demand import AcuteDemand
-from sim.ledger import Ledger
-from sim.population import Population, refill
-from sim.rng import Streams
-from sim.timeline import DAYS_PER_MONTH, DAYS_PER_YEAR, NEVER, financial_year
+from sim.model.demand import AcuteDemand
+from sim.model.ledger import Ledger
+from sim.model.population import Population, refill
+from sim.engine.streams import Streams
+from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR, NEVER, financial_year
 
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
-    from sim.policies.base import Policy
+    from sim.model.policies.base import Policy
 
 _MINUTES = {k: f"minutes_{k}" for k in KINDS}
 _APPOINTMENTS = {k: f"appointments_{k}" for k in KINDS}

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.plots import (
+from sim.output.plots import (
     EVENT_LABELS,
     FACTOR_LABELS,
     REGIME_LABELS,
@@ -36,7 +36,7 @@ from sim.plots import (
     make_plots,
     role_label,
 )
-from sim.timeline import START_YEAR, year_label
+from sim.engine.clock import START_YEAR, year_label
 
 REPORT_TITLE = "Long-term-condition care in general practice: simulation report"
 
@@ -112,7 +112,7 @@ MEASURE_TEXT: dict[str, MeasureText] = {
     "cost_events_per_1000": MeasureText(COSTS, "modelled events cost the NHS {v} per 1,000 patient-years", "gbp"),
     "cost_staff_per_1000": MeasureText(COSTS, "clinician time cost the NHS {v} per 1,000 patient-years", "gbp"),
 }
-"""Plain-language sentence pieces for the headline measures of :data:`sim.summary.HEADLINES`."""
+"""Plain-language sentence pieces for the headline measures of :data:`sim.measures.summary.HEADLINES`."""
 
 
 def interval(lo: float, hi: float) -> str:
@@ -389,7 +389,7 @@ def _sub(title: str, body: str) -> str:
 def policy_description(regime: str) -> str:
     """The regime's own description (its module docstring), from the code that ran."""
     try:
-        from sim.policies import resolve
+        from sim.model.policies import resolve
 
         cls = resolve(regime)
     except (ImportError, ValueError):

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from sim.conditions import CONDITIONS, FRAILTY
+from sim.vocabulary import CONDITIONS, FRAILTY
 from sim.config.schema import AgeBand, PopulationSpec
 
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(24)

@@ -1,1 +1,0 @@
-"""The clinical layer: risk factors, treatment, events and outcomes."""
