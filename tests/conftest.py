@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from sim.config import LoadedScenario, load_scenario
-from sim.engine.federation import Federation, list_sizes
-from sim.experiment.runner import RunResult, run_scenario
+from sim.model.county import federation_plan
+from sim.experiment.runner import RunResult, SimulatedFederation, run_scenario, simulate_federation
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -51,14 +51,13 @@ def cached_run(path: Path, overrides: dict[str, Any]) -> RunResult:
 
 
 @lru_cache(maxsize=None)
-def _cached_federation(path: str, key: str) -> Federation:
+def _cached_federation(path: str, key: str) -> SimulatedFederation:
     loaded = load_scenario(path, json.loads(key))
-    fed = Federation(loaded, 0, 0, list(range(loaded.scenario.practices.count)), list_sizes(loaded))
-    fed.run()
-    return fed
+    assert len(federation_plan(loaded)) == 1, "cached_federation is for one-federation scenarios"
+    return simulate_federation(loaded, 0, 0)
 
 
-def cached_federation(path: Path, overrides: dict[str, Any]) -> Federation:
+def cached_federation(path: Path, overrides: dict[str, Any]) -> SimulatedFederation:
     """A run one-federation scenario with its live practices (populations, care records, books)."""
     return _cached_federation(str(path), _key(overrides))
 

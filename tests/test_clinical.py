@@ -9,7 +9,7 @@ import sim.model.clinical.health as health
 from sim.vocabulary import CONDITIONS
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
-from sim.engine.federation import Federation, list_sizes
+from sim.model.county import build_federation, list_sizes
 from sim.model.practice import Practice
 from sim.experiment.runner import run_scenario
 from sim.measures.summary import headline
@@ -71,7 +71,7 @@ def test_dead_patients_have_no_further_reviews_or_events(monkeypatch):
     """Once a patient dies or leaves, no review is delivered to them and no event befalls them."""
     gone: set[tuple[int, int]] = set()
     checked = {"reviews": 0, "events": 0}
-    remove, deliver, apply = Practice.remove, Practice.deliver, health._apply_events
+    remove, deliver, apply = Practice.remove, Practice.deliver, health.HealthModel._apply_events
 
     def spy_remove(self, ids):
         gone.update((self.index, int(p)) for p in self.pop.pid[ids])
@@ -83,15 +83,15 @@ def test_dead_patients_have_no_further_reviews_or_events(monkeypatch):
         checked["reviews"] += len(ids)
         deliver(self, ids, cover, day, roles)
 
-    def spy_apply(practice, ids, happened, day, rng):
+    def spy_apply(model, pop, ledger, keeper, ids, happened, day, rng):
         hit = ids[happened.any(axis=1)]
-        assert not any((practice.index, int(p)) in gone for p in practice.pop.pid[hit])
+        assert not any((keeper.index, int(p)) in gone for p in pop.pid[hit])
         checked["events"] += len(hit)
-        apply(practice, ids, happened, day, rng)
+        apply(model, pop, ledger, keeper, ids, happened, day, rng)
 
     monkeypatch.setattr(Practice, "remove", spy_remove)
     monkeypatch.setattr(Practice, "deliver", spy_deliver)
-    monkeypatch.setattr(health, "_apply_events", spy_apply)
+    monkeypatch.setattr(health.HealthModel, "_apply_events", spy_apply)
     run_scenario(load_scenario(QOF, {"years": 3, "practices.list_size_mean": 3000}), workers=1, progress=False)
     assert len(gone) > 100 and checked["reviews"] > 1000 and checked["events"] > 50
 
@@ -104,7 +104,7 @@ def cohort() -> Practice:
     for event in ("mi", "stroke", "hf_admission", "amputation", "microvascular"):
         overrides[f"clinical.events.{event}.base_per_1000"] = 150
     loaded = load_scenario(QOF, overrides)
-    fed = Federation(loaded, 0, 0, [0], list_sizes(loaded))
+    fed = build_federation(loaded, 0, 0)
     return fed.practices[0]
 
 
@@ -130,7 +130,7 @@ def test_hazards_reproduce_published_relative_risks(cohort, event, factor, shift
     for delta in (0.0, shift):
         practice.clinical.u0[:, j] = u0[:, j] + delta
         # two years of weekly draws: probabilities stay far from saturation, so counts scale with hazards
-        p = -np.expm1(-practice.hazards.rates(practice, ids, 0.0)[:, e] / 52)
+        p = -np.expm1(-practice.health_model.hazards.rates(practice.pop, practice.clinical, np.zeros(len(ids), bool), ids, 0.0)[:, e] / 52)
         counts.append(sum(int((rng.random(len(p)) < p).sum()) for _ in range(104)))
     practice.clinical.u0[:] = u0
     base, raised = counts

@@ -15,6 +15,7 @@ from sim.vocabulary import CONDITIONS
 from sim.config import load_scenario
 from sim.config.clinical import FACTORS
 from sim.config.schema import IndicatorSpec
+from sim.model.qof.indicators import Indicators
 from sim.model.qof.achievement import NEW_PATIENT_DAYS, achievement, points
 from sim.engine.clock import DAYS_PER_MONTH, NEVER, year_end
 
@@ -76,9 +77,7 @@ def stub_practice(has: np.ndarray, active: np.ndarray, care, indicators: list[In
     return SimpleNamespace(
         care=care,
         pop=SimpleNamespace(has=has, active=active),
-        scenario=SimpleNamespace(indicators=indicators),
-        ind_condition=np.array([CONDITIONS.index(i.condition) for i in indicators]),
-        ind_factor=np.array([FACTORS.index(i.factor) if i.factor else -1 for i in indicators]),
+        indicators=Indicators(indicators),
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
 from sim.vocabulary import CONDITIONS, FRAILTY
-from sim.engine.federation import Federation, list_sizes
+from sim.model.county import build_federation, list_sizes
 from sim.measures.summary import headline
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, is_working_day
 
@@ -215,7 +215,7 @@ def _tiers_and_reviews():
     throughout the run (deaths and moves hand some rows to new registrants).
     """
     loaded = small(OPTOUT, **{k.replace(".", "__"): v for k, v in TIER_RUN.items()})
-    start = Federation(loaded, 0, 0, [0], list_sizes(loaded)).practices[0]
+    start = build_federation(loaded, 0, 0).practices[0]
     tier = start.policy.tier(start, np.arange(start.pop.size), 0)
     years = TIER_RUN["years"]
     out: dict[str, list[float]] = {"low": [], "medium": [], "high": []}

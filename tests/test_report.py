@@ -175,7 +175,7 @@ def test_report_escapes_text_from_the_manifests(folder: Path, tmp_path: Path) ->
 
 
 def test_report_subcommand_rebuilds_the_report(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim import plots
+    from sim.output import plots
     from sim.cli import main
 
     work = copy_of(folder, tmp_path)

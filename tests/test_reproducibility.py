@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
-from sim.engine.federation import Federation, federation_plan, list_sizes
+from sim.model.county import build_federation, federation_plan, list_sizes
 from sim.experiment.runner import run_scenario
 
 TABLES = ("practices", "snapshots", "activity", "waits", "qof", "patients", "patient_conditions", "gaps")
@@ -64,10 +64,9 @@ def test_population_does_not_depend_on_federation_grouping():
     pops = []
     for size in (1, 2, 4):
         loaded = small(QOF, practices__count=4, practices__federation_size=size, practices__list_size_mean=600)
-        sizes = list_sizes(loaded)
         plan = federation_plan(loaded)
         fed_of = next(i for i, group in enumerate(plan) if 2 in group)
-        fed = Federation(loaded, 0, fed_of, plan[fed_of], sizes)
+        fed = build_federation(loaded, 0, fed_of)
         pops.append(next(p for p in fed.practices if p.index == 2).pop)
     for other in pops[1:]:
         np.testing.assert_array_equal(pops[0].age, other.age)
@@ -101,7 +100,7 @@ def test_regimes_share_population_history_and_clinical_state():
     feds = []
     for path in (QOF, OPTOUT):
         loaded = small(path)
-        feds.append(Federation(loaded, 0, 0, [0], list_sizes(loaded)).practices[0])
+        feds.append(build_federation(loaded, 0, 0).practices[0])
     q, o = feds
     for name in ("age", "male", "latent", "has", "frailty", "p_respond", "p_attend", "dissent", "pid"):
         np.testing.assert_array_equal(getattr(q.pop, name), getattr(o.pop, name), err_msg=name)
@@ -153,7 +152,7 @@ def test_history_is_within_the_past_year():
     from sim.engine.clock import DAYS_PER_YEAR, NEVER
 
     loaded = small(QOF)
-    p = Federation(loaded, 0, 0, [0], list_sizes(loaded)).practices[0]
+    p = build_federation(loaded, 0, 0).practices[0]
     last = p.care.last_delivered
     on = p.pop.has
     assert ((last[on] < 0) & (last[on] >= -DAYS_PER_YEAR)).all()

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from sim.config.errors import ScenarioError
 from sim.config.loader import read_tree, split_provenance, validate
+from sim.config.regimes import regime_class
 from sim.config.schema import Scenario
 
 
@@ -29,9 +30,7 @@ class LoadedScenario:
         return self.scenario.name
 
     def make_policy(self) -> Any:
-        from sim.model.policies import resolve
-
-        return resolve(self.scenario.regime.policy)(self.policy_params, self.scenario)
+        return regime_class(self.scenario.regime.policy)(self.policy_params, self.scenario)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> LoadedScenario:
@@ -56,12 +55,10 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path: Path) -> LoadedScenario:
     """Validate an already-merged plain tree (used by sweeps that edit parameters)."""
-    from sim.model.policies import resolve
-
     scenario = validate(Scenario, plain, path)
     assert isinstance(scenario, Scenario)
     try:
-        cls = resolve(scenario.regime.policy)
+        cls = regime_class(scenario.regime.policy)
     except ValueError as exc:
         raise ScenarioError(path, "regime.policy", str(exc)) from None
     params = validate(cls.Params, scenario.regime.params, path, prefix="regime.params")

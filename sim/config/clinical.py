@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.vocabulary import Condition, Item
-from sim.config.schema import Locked, NonNegative, Positive, Probability
+from sim.config.types import Locked, NonNegative, Positive, Probability
 
 Factor = Literal["sbp", "hba1c", "chol"]
 FACTORS: tuple[str, ...] = ("sbp", "hba1c", "chol")

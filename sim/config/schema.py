@@ -6,17 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.config.clinical import ClinicalSpec
+from sim.config.types import Locked, NonNegative, Positive, Probability
 from sim.vocabulary import CONDITIONS, FRAILTY, Condition, Item, PracticeRole
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-
-
-class Locked(BaseModel):
-    """Base for every scenario object: frozen, and rejects unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class AgeBand(Locked):
@@ -207,9 +200,6 @@ class Scenario(Locked):
         return ("gp", "nurse", "hca", *sorted(self.federation.staff))
 
 
-from sim.config.clinical import ClinicalSpec  # noqa: E402  (clinical imports the base classes above)
-
-Scenario.model_rebuild()
 
 
 def _check_sums_to_one(values: Any, what: str) -> None:

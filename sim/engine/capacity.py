@@ -1,29 +1,57 @@
 """Clinician capacity: one appointment book per role, backed by a SimPy ``Container``.
 
 Each working day the container is filled with the minutes that role's sessions
-provide and emptied at close; every consultation takes its minutes from it.
-A ``Container`` cannot go below zero, so clinician time can never exceed what the
-sessions provide. Routine requests (acute routine and long-term-condition
-reviews) wait first-come-first-served in the book's queue until a day has
-minutes for them; the wait is measured.
+provide; every consultation booked that day is a ``get`` of its minutes from the
+container, and whatever is left at close is idle time. The container's level is
+the only record of free minutes: a booking it cannot cover would leave the
+``get`` waiting, which the book refuses as an error. Routine requests (acute
+routine and long-term-condition reviews) wait first-come-first-served in the
+book's queue until a day has minutes for them; the wait is measured.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from enum import IntEnum
+from typing import Protocol
 
 import numpy as np
 import simpy
 
-ACUTE, REVIEW, CONTACT = 0, 1, 2
-KINDS = ("other", "ltc", "ltc")
-"""Work kind of each request kind: acute demand is other work; reviews and
-follow-up contacts (a coordinator phoning non-responders) are long-term-condition work."""
+
+class RequestKind(IntEnum):
+    """What a routine appointment is for."""
+
+    ACUTE = 0
+    """Other (acute) demand booked routinely: counted, its patients not followed."""
+    REVIEW = 1
+    """A long-term-condition review of named patients."""
+    CONTACT = 2
+    """A follow-up phone contact (e.g. a care coordinator calling non-responders)."""
+
+
+ACUTE, REVIEW, CONTACT = RequestKind.ACUTE, RequestKind.REVIEW, RequestKind.CONTACT
+
+WORK: tuple[str, ...] = ("other", "ltc")
+"""Kinds of clinical work time is reported under."""
+
+WORK_OF: dict[RequestKind, str] = {ACUTE: "other", REVIEW: "ltc", CONTACT: "ltc"}
+"""Work kind of each request kind: reviews and follow-up contacts are long-term-condition work."""
 
 WAIT_BINS = 91
 """Waits are tallied per day up to 90 days; longer waits share the last bin."""
+
+_EPS = 1e-6
+"""Minutes of floating-point slack allowed when a booking meets the day's last minute."""
+
+
+class Booker(Protocol):
+    """Whoever booked a request (a practice) and hears when it is seen or dropped."""
+
+    def on_seen(self, request: Request, role: int, day: int) -> None: ...
+
+    def on_gave_up(self, request: Request) -> None: ...
 
 
 @dataclass
@@ -37,7 +65,7 @@ class Request:
 
     day: int
     kind: int
-    owner: Any  # the practice that booked
+    owner: Booker
     minutes: np.ndarray | None = None
     ids: np.ndarray | None = None
     priority: bool = False
@@ -91,8 +119,7 @@ class AppointmentBook:
         self.acute: deque[Request] = deque()
         self.priority: deque[Request] = deque()
         self._seq = 0
-        self.free = 0.0
-        """Minutes of today's sessions not yet booked."""
+        self._today = 0.0
         self.supplied = 0.0
         self.total_supplied = 0.0
         self.total_used = 0.0
@@ -106,33 +133,35 @@ class AppointmentBook:
         worked = int(self._days_open * self.fte) > int((self._days_open - 1) * self.fte)
         return self.minutes_per_fte_day if worked else 0.0
 
+    @property
+    def free(self) -> float:
+        """Minutes of today's sessions not yet booked: the container's level."""
+        return self.pool.level
+
     def open_day(self, extra_share: float = 0.0) -> None:
         """Clear yesterday's idle minutes and fill today's sessions."""
         supply = self.sessions_today() * (1.0 + extra_share)
-        change = supply - self.pool.level
-        if change > 0:
-            self.pool.put(change)
-        elif change < 0:
-            self.pool.get(-change)
-        self.free = supply
+        if self.pool.level > 0:
+            self.pool.get(self.pool.level)
+        if supply > 0:
+            self.pool.put(supply)
+        self._today = supply
         self.supplied += supply
         self.total_supplied += supply
 
     def take(self, minutes: float) -> None:
-        """Book ``minutes`` of today's time; never more than is left."""
-        if minutes > self.free + 1e-6:
-            raise RuntimeError(f"role {self.role}: asked {minutes:.2f} min with {self.free:.2f} left")
-        self.free = max(self.free - minutes, 0.0)
+        """Book ``minutes`` of today's time from the container; never more than is left."""
+        if minutes <= 0:
+            return
+        level = self.pool.level
+        if minutes > level + _EPS:
+            raise RuntimeError(f"role {self.role}: asked {minutes:.2f} min with {level:.2f} left")
+        if not self.pool.get(min(minutes, level)).triggered:
+            raise RuntimeError(f"role {self.role}: the sessions could not cover {minutes:.2f} min")
 
     def close_day(self) -> None:
-        """Draw the day's booked minutes from the sessions' container."""
-        used = self.pool.level - self.free
-        if used <= 1e-9:
-            return
-        event = self.pool.get(used)
-        if not event.triggered:
-            raise RuntimeError(f"role {self.role}: booked {used:.2f} min beyond the sessions")
-        self.total_used += used
+        """Count the day's booked minutes; what is left in the container is idle."""
+        self.total_used += self._today - self.pool.level
 
     def close_period(self) -> float:
         """Minutes supplied since the last close (e.g. in a financial year)."""

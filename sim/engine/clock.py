@@ -3,6 +3,10 @@ financial (QOF) year. Years are 365 days (leap days ignored)."""
 
 from __future__ import annotations
 
+from enum import Enum
+
+import simpy
+
 DAYS_PER_YEAR = 365
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 WORKING_DAYS_PER_YEAR = DAYS_PER_YEAR * 5 / 7
@@ -48,3 +52,27 @@ def next_working_day(day: int) -> int:
 def months(n: float) -> int:
     """``n`` months in whole days."""
     return int(round(n * DAYS_PER_MONTH))
+
+
+class Phase(float, Enum):
+    """Order of work within a simulated day: the fraction of the day at which it happens.
+
+    Events at the same day run in this order, so no process needs to know another's
+    timing: the contract year's own events (informed dissent at its start, the year-end
+    push), then recall searches, then the day's clinics, then the health step (events,
+    deaths, diagnoses, moves), then measurement (snapshots, closing a financial year).
+    """
+
+    CONTRACT_YEAR = 0.2
+    RECALL = 0.25
+    CLINIC = 0.5
+    HEALTH = 0.8
+    MEASURE = 0.9
+
+    def at(self, day: int) -> float:
+        """Simulation time of this phase on ``day``."""
+        return day + self.value
+
+    def wait(self, env: simpy.Environment, day: int) -> simpy.Timeout:
+        """A SimPy timeout that fires at this phase of ``day`` (which must not be past)."""
+        return env.timeout(self.at(day) - env.now)

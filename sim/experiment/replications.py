@@ -21,10 +21,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import LoadedScenario
-from sim.engine.federation import FederationResult, federation_plan, run_federation
+from sim.measures.recorder import FederationResult
+from sim.model.county import federation_plan
 from sim.experiment.schedulers import execute
 from sim.output.results import atomic_folder
-from sim.experiment.runner import RunResult, assemble
+from sim.experiment.runner import RunResult, assemble, run_federation
 
 
 class Interrupted(Exception):

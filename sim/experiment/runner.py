@@ -17,9 +17,15 @@ from tqdm import tqdm
 
 from sim.vocabulary import CONDITIONS
 from sim.config import LoadedScenario
-from sim.engine.federation import FederationResult, federation_plan, run_federation
+from sim.config.schema import Scenario
+from sim.engine.capacity import AppointmentBook
+from sim.engine.federation import Federation
+from sim.engine.clock import DAYS_PER_YEAR
+from sim.measures.recorder import FederationResult, Recorder
+from sim.model.county import FederationModel, build_federation, federation_plan
 from sim.measures.snapshots import GAP_MONTHS
 from sim.experiment.schedulers import execute
+from sim.model.practice import Practice
 
 Task = tuple[int, int]
 """(replication, federation)."""
@@ -35,6 +41,40 @@ class RunResult:
     patient_years: float
     seconds: float
     extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class SimulatedFederation:
+    """A federation's model after its run, and what was measured (tests and notebooks look inside)."""
+
+    model: FederationModel
+    result: FederationResult
+    scenario: Scenario
+    horizon: int
+
+    @property
+    def practices(self) -> list[Practice]:
+        return self.model.practices
+
+    @property
+    def shared(self) -> dict[int, AppointmentBook]:
+        return self.model.shared
+
+
+def simulate_federation(loaded: LoadedScenario, replication: int, index: int) -> SimulatedFederation:
+    """Build federation ``index`` of the scenario, run it to the horizon and measure it."""
+    sc = loaded.scenario
+    model = build_federation(loaded, replication, index)
+    recorder = Recorder(sc, model)
+    horizon = (sc.measures.warmup_years + sc.years) * DAYS_PER_YEAR
+    engine = Federation(model.env, model.practices, model.shared, horizon, sc.clinical.step_days, sc.demand.max_wait_days, recorder)
+    engine.run()
+    return SimulatedFederation(model, recorder.finish(), sc, horizon)
+
+
+def run_federation(loaded: LoadedScenario, replication: int, index: int) -> FederationResult:
+    """Simulate federation ``index`` of the scenario for one replication (a task for any scheduler)."""
+    return simulate_federation(loaded, replication, index).result
 
 
 def tasks_for(loaded: LoadedScenario, replications: Iterable[int]) -> list[Task]:

@@ -61,9 +61,9 @@ def control_snapshot(practice: Practice, day: int) -> list[dict[str, object]]:
     for i, spec in enumerate(practice.scenario.indicators):
         if spec.factor is None or spec.target is None:
             continue
-        k = practice.ind_condition[i]
+        k = practice.indicators.condition[i]
         members = np.flatnonzero(pop.has[:, k] & pop.active)
-        j = practice.ind_factor[i]
+        j = practice.indicators.factor[i]
         if j not in factors:
             factors[j] = practice.clinical.levels(slice(None), day)[:, j]
         true = factors[j][members]

@@ -1,4 +1,4 @@
-"""Counters of activity per practice and financial year, flushed to long rows."""
+"""Counters of activity and outcomes per practice and financial year, flushed to long rows."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import numpy as np
 
 from sim.engine.capacity import WAIT_BINS
 
+Key = tuple[str, str, str]
+"""``(measure, role, condition)``; empty strings mean "all"."""
+
 
 class Ledger:
-    """Totals keyed by ``(measure, role, condition)``; empty strings mean "all".
+    """Totals of activity (work done) and of outcomes (what happened to patients).
 
     Counts by role (``by_role``) are kept as arrays over the run's roles and
     only split into keyed totals at the end of a period: they are added to on
@@ -19,12 +22,18 @@ class Ledger:
 
     def __init__(self, roles: tuple[str, ...] = ()) -> None:
         self.roles = roles
-        self.totals: defaultdict[tuple[str, str, str], float] = defaultdict(float)
+        self.totals: defaultdict[Key, float] = defaultdict(float)
+        self.outcomes: defaultdict[Key, float] = defaultdict(float)
         self.per_role: defaultdict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(self.roles)))
         self.waits = np.zeros((2, WAIT_BINS), dtype=np.int64)
 
     def add(self, measure: str, value: float, role: str = "", condition: str = "") -> None:
+        """Count activity (letters, exceptions, minutes, ...)."""
         self.totals[(measure, role, condition)] += value
+
+    def outcome(self, measure: str, value: float, condition: str = "") -> None:
+        """Count an outcome (events, deaths, life-years, diagnoses, list changes)."""
+        self.outcomes[(measure, "", condition)] += value
 
     def by_role(self, measure: str, roles: np.ndarray) -> None:
         """Count one for each entry of ``roles`` (role indices)."""
@@ -33,16 +42,17 @@ class Ledger:
     def add_role(self, measure: str, role: int, value: float) -> None:
         self.per_role[measure][role] += value
 
-    def flush(self) -> tuple[dict[tuple[str, str, str], float], np.ndarray]:
-        """Return the period's totals and wait histogram, and start afresh."""
+    def flush(self) -> tuple[dict[Key, float], dict[Key, float], np.ndarray]:
+        """Return the period's activity totals, outcome totals and wait histogram, and start afresh."""
         totals = dict(self.totals)
         for measure, values in self.per_role.items():
             for role, value in zip(self.roles, values, strict=True):
                 if value:
                     key = (measure, role, "")
                     totals[key] = totals.get(key, 0.0) + float(value)
-        waits = self.waits
+        outcomes, waits = dict(self.outcomes), self.waits
         self.totals = defaultdict(float)
+        self.outcomes = defaultdict(float)
         self.per_role.clear()
         self.waits = np.zeros_like(waits)
-        return totals, waits
+        return totals, outcomes, waits

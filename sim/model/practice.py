@@ -1,39 +1,41 @@
-"""One general practice: its patients' care record, invitations, and appointments.
+"""One general practice: its patients, care record, recall desk, appointment books and day.
 
-Patient state lives in arrays (one row per patient), so a day's work for a
-practice is a handful of vectorised steps rather than an event per patient.
-The regime's :class:`~sim.model.policies.base.Policy` decides *who* is recalled,
-*how* a review is booked and *what* follows it; this class carries it out.
+Patient state lives in arrays (one row per patient), so a day's work for a practice
+is a handful of vectorised steps rather than an event per patient. The regime
+decides; the recall desk (:mod:`sim.model.desk`) carries its decisions out; this
+class runs the practice's day, delivers and records reviews, and keeps the list
+(diagnoses, deaths, moves, registrations).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Generator, Mapping
+from typing import Any
 
 import numpy as np
+import simpy
 
-from sim.engine.capacity import ACUTE, CONTACT, KINDS, REVIEW, WAIT_BINS, AppointmentBook, Request
-from sim.model.record import ANSWER, BOOKED, CHASE, IDLE, INVITED, NO_ACTION, CareRecord
-from sim.model.clinical.health import Hazards, IncidenceCurve
-from sim.model.clinical.state import ClinicalState
-from sim.vocabulary import CONDITIONS, ITEMS
 from sim.config.clinical import FACTORS
-from sim.model.demand import AcuteDemand
-from sim.model.ledger import Ledger
-from sim.model.population import Population, refill
+from sim.config.schema import Scenario
+from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
+from sim.engine.clock import DAYS_PER_YEAR, NEVER
 from sim.engine.streams import Streams
-from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR, NEVER, financial_year
-
-if TYPE_CHECKING:
-    from sim.config.schema import Scenario
-    from sim.model.policies.base import Policy
-
-_MINUTES = {k: f"minutes_{k}" for k in KINDS}
-_APPOINTMENTS = {k: f"appointments_{k}" for k in KINDS}
+from sim.model.clinical.health import HealthModel
+from sim.model.clinical.state import ClinicalState
+from sim.model.decisions import Decision
+from sim.model.demand import AcuteDemand
+from sim.model.desk import RecallDesk
+from sim.model.ledger import Ledger
+from sim.model.policies.base import Activity, Policy
+from sim.model.population import Population, refill
+from sim.model.qof.indicators import Indicators
+from sim.model.recall import RecallState, Status
+from sim.model.record import CareRecord
+from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 
 
 class Practice:
-    """A practice's patients, record, appointment books and daily routine."""
+    """A practice's patients, record, recall desk, appointment books and daily routine."""
 
     def __init__(
         self,
@@ -41,7 +43,7 @@ class Practice:
         federation: int,
         scenario: Scenario,
         population: Population,
-        books: dict[int, AppointmentBook],
+        books: Mapping[int, AppointmentBook],
         streams: Streams,
         policy: Policy,
         intercepts: np.ndarray,
@@ -53,30 +55,43 @@ class Practice:
         self.books = books
         self.streams = streams
         self.policy = policy
-        self.roles = scenario.roles
-        self.ind_condition = np.array([CONDITIONS.index(i.condition) for i in scenario.indicators], dtype=np.int64)
-        self.ind_item = np.array([ITEMS.index(i.item) for i in scenario.indicators], dtype=np.int64)
-        self.ind_factor = np.array([FACTORS.index(i.factor) if i.factor else -1 for i in scenario.indicators])
-        self.ind_target = np.array([i.target if i.target is not None else np.nan for i in scenario.indicators])
+        self.indicators = Indicators(scenario.indicators)
         self.intercepts = intercepts
-        self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
-        self.care = CareRecord(population.size, len(scenario.indicators), len(FACTORS))
+        self.care = CareRecord(population.size, len(self.indicators), len(FACTORS))
         self.ledger = Ledger(scenario.roles)
-        self.attributes: dict[str, np.ndarray] = {}
-        """Per-patient arrays a regime keeps for itself (e.g. agreed fewer reviews)."""
-        self._seen: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
+        self.desk = RecallDesk(self, self, policy, books, self.ledger)
+        self._seen: dict[RequestKind, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
         self.acute = AcuteDemand(scenario.demand, population)
         self.clinical = ClinicalState(scenario.clinical, population, streams["clinical"])
-        self.hazards = Hazards(self)
-        self.incidence_curve = IncidenceCurve(self)
+        self.health_model = HealthModel(scenario, intercepts)
         self._seed_history(np.arange(population.size), 0)
+
+    @property
+    def recall(self) -> RecallState:
+        return self.desk.state
+
+    # ---------------------------------------------------------- the run
+    def start(self, env: simpy.Environment) -> None:
+        """Every patient joins the regime's recall; the regime's own activities begin."""
+        self.desk.start(np.arange(self.pop.size), 0)
+        for activity in self.policy.activities():
+            env.process(self._activity(env, activity))
+
+    def _activity(self, env: simpy.Environment, activity: Activity) -> Generator[Any, Any, None]:
+        for day in activity.days():
+            yield activity.phase.wait(env, day)
+            decision: Decision = activity.decide(self, day)
+            self.desk.apply(decision, day)
+
+    def extra_sessions(self, day: int) -> float:
+        return self.policy.extra_sessions(day)
 
     # ---------------------------------------------------------- membership
     def _seed_history(self, rows: np.ndarray, day: int) -> None:
         """Reviews before the run (or before joining), with what they measured and coded."""
-        care = self.care
+        care, ind = self.care, self.indicators
         care.seed_history(
-            rows, self.pop.has[rows], self.ind_condition, self.streams["history"],
+            rows, self.pop.has[rows], ind.condition, self.streams["history"],
             self.scenario.population.history_combined_share, day,
         )
         monitored = self.clinical.monitored  # [factor, condition]
@@ -86,8 +101,8 @@ class Practice:
             known = (seen > NEVER) & self.clinical.has_factor[rows, j]
             care.measured_day[rows, j] = np.where(known, seen, NEVER)
             care.measured_value[rows, j] = np.where(known, self.clinical.levels(rows, day)[:, j], np.nan)
-        outcome = np.flatnonzero(self.ind_factor >= 0)
-        care.recorded_value[np.ix_(rows, outcome)] = care.measured_value[rows][:, self.ind_factor[outcome]]
+        outcome = np.flatnonzero(ind.outcome)
+        care.recorded_value[np.ix_(rows, outcome)] = care.measured_value[rows][:, ind.factor[outcome]]
 
     def diagnose(self, ids: np.ndarray, k: int, day: int) -> None:
         """New diagnoses of condition ``k``: on the register, never reviewed for it yet."""
@@ -95,16 +110,16 @@ class Practice:
             return
         self.pop.has[ids, k] = True
         self.care.diagnosed[ids, k] = day
-        self.ledger.add("new_diagnoses", len(ids), condition=CONDITIONS[k])
+        self.ledger.outcome("new_diagnoses", len(ids), condition=CONDITIONS[k])
         self.clinical.diagnose(ids, k, day, self.streams["clinical"])
-        self.policy.on_diagnosis(self, ids, k, day)
+        self.desk.diagnosed(ids, k, day)
 
     def remove(self, ids: np.ndarray) -> None:
         """Patients who died or left: no further reviews, events or letters."""
         if len(ids) == 0:
             return
         self.pop.active[ids] = False
-        self.care.close(ids)
+        self.desk.close(ids)
 
     def register_new(self, rows: np.ndarray, day: int) -> None:
         """New registrants take the empty rows, with their own history of reviews."""
@@ -114,70 +129,22 @@ class Practice:
         self.care.open(rows, day)
         self._seed_history(rows, day)
         self.clinical.init_rows(rows, self.pop, self.streams["clinical"], day)
-        self.ledger.add("registrations", len(rows))
-        self.policy.start(self, rows, day)
+        self.ledger.outcome("registrations", len(rows))
+        self.desk.start(rows, day)
 
-    def refresh_demand(self) -> None:
-        """Consultation rates follow the list as it changes (ages, conditions, moves)."""
+    def health(self, day: int, days: float) -> None:
+        """The health step ending at ``day``: events, deaths, diagnoses, moves; demand follows the list."""
+        since = self.care.reviewed_or_joined()
+        self.health_model.step(self.pop, self.clinical, self.streams, self.ledger, self, since, day, days)
         self.acute = AcuteDemand(self.scenario.demand, self.pop)
-
-    # ------------------------------------------------------------ invitations
-    def invite(self, ids: np.ndarray, cover: np.ndarray, day: int, priority: bool = False) -> None:
-        """Start an invitation cycle: first letter, covering ``cover`` conditions."""
-        if len(ids) == 0:
-            return
-        care = self.care
-        care.status[ids] = INVITED
-        care.letters[ids] = 0
-        care.cover[ids] = cover
-        care.priority[ids] = priority
-        self.send_letter(ids, day)
-
-    def send_letter(self, ids: np.ndarray, day: int) -> None:
-        """Send one invitation letter each; schedule the answer or the chase-up."""
-        care = self.care
-        care.letters[ids] += 1
-        care.letters_total[ids] += 1
-        self.ledger.add("letters", len(ids))
-        rng = self.streams["response"]
-        answers = rng.random(len(ids)) < self.pop.p_respond[ids] * ~self.pop.dissent[ids]
-        delay = 1 + rng.exponential(self.scenario.population.response.delay_days, len(ids)).astype(np.int64)
-        chase = self.policy.chase_after_days(care.priority[ids])
-        care.action_day[ids] = day + np.where(answers, delay, chase)
-        care.action[ids] = np.where(answers, ANSWER, CHASE)
-
-    def schedule_contact(self, ids: np.ndarray, day: int, role: int, minutes: float) -> None:
-        """Ask a (federation) role to phone non-responders, e.g. a care coordinator."""
-        self.books[role].book(Request(day, CONTACT, self, np.full(len(ids), minutes), ids, pids=self.pop.pid[ids]))
 
     # -------------------------------------------------------------- the day
     def begin_day(self, day: int) -> None:
         """Answers and chase-ups due today, then today's acute demand."""
-        care = self.care
-        ids = np.flatnonzero(care.action_day <= day)
-        if len(ids):
-            action = care.action[ids]
-            care.action_day[ids] = NO_ACTION
-            ids_ok = care.status[ids] == INVITED
-            answered = ids[ids_ok & (action == ANSWER)]
-            if len(answered):
-                self.book_reviews(answered, day)
-            silent = ids[ids_ok & (action == CHASE)]
-            if len(silent):
-                self.policy.on_no_response(self, silent, day)
+        answered, silent = self.desk.pending(day)
+        self.desk.book(answered, day)
+        self.desk.no_response(silent, day)
         self._acute_demand(day)
-
-    def book_reviews(self, ids: np.ndarray, day: int) -> None:
-        """Patients ask for their review: it waits in the book of the role the policy chose."""
-        self.care.status[ids] = BOOKED
-        roles, minutes = self.policy.booking(self, ids, day)
-        priority = self.care.priority[ids]
-        for role in np.unique(roles):
-            for flag in (True, False):
-                pick = (roles == role) & (priority == flag)
-                if pick.any():
-                    who = ids[pick]
-                    self.books[int(role)].book(Request(day, REVIEW, self, minutes[pick], who, flag, pids=self.pop.pid[who]))
 
     def _acute_demand(self, day: int) -> None:
         counts = self.acute.draw(self.streams["acute"])
@@ -195,7 +162,6 @@ class Practice:
         if n > k:
             self.ledger.add_role("same_day_unmet", role, n - k)
 
-    # -------------------------------------------------------- appointments
     def on_seen(self, request: Request, role: int, day: int) -> None:
         """Patients whose routine appointment came up today."""
         if request.kind != CONTACT:
@@ -209,35 +175,28 @@ class Practice:
         ids = ids[self.pop.pid[ids] == request.pids]  # the booking's patient has not died or left
         self._seen[request.kind].append((ids, np.full(len(ids), role)))
 
+    def on_gave_up(self, request: Request) -> None:
+        self.ledger.add("routine_gave_up", request.size)
+
     def end_day(self, day: int) -> None:
         """Reviews and contacts that took place today, handled together."""
         reviews, contacts = self._seen[REVIEW], self._seen[CONTACT]
         self._seen = {REVIEW: [], CONTACT: []}
         if contacts:
-            ids = np.concatenate([ids for ids, _ in contacts])
-            self.policy.on_contact(self, ids, day)
+            self.desk.contacted(np.concatenate([ids for ids, _ in contacts]), day)
         if reviews:
             self._attend(np.concatenate([i for i, _ in reviews]), np.concatenate([r for _, r in reviews]), day)
 
-    def on_gave_up(self, request: Request) -> None:
-        self.ledger.add("routine_gave_up", request.size)
-
     def _attend(self, ids: np.ndarray, roles: np.ndarray, day: int) -> None:
         came = self.streams["attendance"].random(len(ids)) < self.pop.p_attend[ids]
-        self._count_by_role("dna", roles[~came])
-        self.deliver(ids[came], self.care.cover[ids[came]], day, roles[came])
-        missed = ids[~came]
-        if len(missed):
-            self.care.status[missed] = INVITED
-            self.policy.on_no_response(self, missed, day)
+        self.ledger.by_role("dna", roles[~came])
+        self.deliver(ids[came], self.recall.cover[ids[came]], day, roles[came])
+        self.desk.no_response(ids[~came], day)
 
-    def _count_by_role(self, measure: str, roles: np.ndarray) -> None:
-        self.ledger.by_role(measure, roles)
-
-    def _count_work(self, role: int, kind: int, minutes: float, n: int) -> None:
-        name = KINDS[kind]
-        self.ledger.add_role(_MINUTES[name], role, minutes)
-        self.ledger.add_role(_APPOINTMENTS[name], role, n)
+    def _count_work(self, role: int, kind: RequestKind, minutes: float, n: int) -> None:
+        work = WORK_OF[kind]
+        self.ledger.add_role(f"minutes_{work}", role, minutes)
+        self.ledger.add_role(f"appointments_{work}", role, n)
 
     # --------------------------------------------------------------- reviews
     def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
@@ -253,7 +212,7 @@ class Practice:
         care.last_delivered[ids[rows], cols] = day
         care.reviews[ids[rows], cols] += 1
         care.visits[ids] += 1
-        self._count_by_role("reviews_delivered", roles)
+        self.ledger.by_role("reviews_delivered", roles)
         measured, values = self.clinical.review(
             ids, cover, day, self.streams["treatment"], self.policy.params.review_adherence_boost
         )
@@ -261,10 +220,7 @@ class Practice:
         care.measured_day[ids[rows], cols] = day
         care.measured_value[ids[rows], cols] = values[rows, cols]
         self._record(ids, cover, day, roles, measured, values)
-        care.status[ids] = IDLE
-        care.cover[ids] = False
-        care.priority[ids] = False
-        self.policy.on_reviewed(self, ids, cover, day)
+        self.desk.reviewed(ids, cover, day)
 
     def _record(
         self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray, measured: np.ndarray, values: np.ndarray
@@ -274,30 +230,33 @@ class Practice:
         An outcome indicator's item is its risk-factor measurement: it can be
         coded only if that factor was measured, and codes the measured value.
         """
-        by_role = self.policy.recording_table(self)
-        p = np.where(cover[:, self.ind_condition], by_role[roles][:, self.ind_item], 0.0)
-        outcome = self.ind_factor >= 0
-        p[:, outcome] *= measured[:, self.ind_factor[outcome]]
+        ind = self.indicators
+        p = np.where(cover[:, ind.condition], self.policy.recording_table[roles][:, ind.item], 0.0)
+        outcome = ind.outcome
+        p[:, outcome] *= measured[:, ind.factor[outcome]]
         coded = self.streams["recording"].random(p.shape) < p
         rows, cols = np.nonzero(coded)
         self.care.last_recorded[ids[rows], cols] = day
-        factor_of = self.ind_factor[cols]
+        factor_of = ind.factor[cols]
         has_value = factor_of >= 0
         self.care.recorded_value[ids[rows[has_value]], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
-        self._count_by_role("reviews_recorded", roles[coded.any(axis=1)])
+        self.ledger.by_role("reviews_recorded", roles[coded.any(axis=1)])
         self.ledger.add("items_recorded", float(coded.sum()))
+
+    def weekly(self, day: int) -> None:
+        """Once a week: reviews done opportunistically in the past week's consultations."""
+        self.opportunistic_reviews(day, 7.0)
 
     def opportunistic_reviews(self, day: int, days: float) -> None:
         """Overdue patients who consulted for something else in the last ``days`` may
         have had their review then, if the clinician had the minutes today."""
-        p = self.policy.opportunistic_probability(self)
+        p = self.policy.opportunistic_probability
         if p <= 0:
             return
         rng = self.streams["opportunistic"]
         ids, roles = self.acute.seen_in(days * p, self.pop.active, rng)
-        care = self.care
-        overdue = self.pop.has[ids] & (care.due[ids] <= day)
-        keep = (care.status[ids] == IDLE) & overdue.any(axis=1)
+        overdue = self.pop.has[ids] & (self.recall.due[ids] <= day)
+        keep = (self.recall.status[ids] == Status.IDLE) & overdue.any(axis=1)
         ids, roles, overdue = ids[keep], roles[keep], overdue[keep]
         minutes = self.policy.opportunistic_minutes
         done = np.zeros(len(ids), dtype=bool)
@@ -308,13 +267,10 @@ class Practice:
             book.take(k * minutes)
             self._count_work(int(role), REVIEW, k * minutes, 0)
             done[mine[:k]] = True
-        self._count_by_role("reviews_opportunistic", roles[done])
+        self.ledger.by_role("reviews_opportunistic", roles[done])
         self.deliver(ids[done], overdue[done], day, roles[done])
 
-    # ------------------------------------------------------------- QOF rules
-    def exception_report(self, ids: np.ndarray, conditions: np.ndarray, day: int) -> None:
-        """Exclude ``conditions`` of these patients from this year's denominators."""
-        rows, cols = np.nonzero(conditions & self.pop.has[ids])
-        self.care.excepted_fy[ids[rows], cols] = financial_year(day)
-        np.add.at(self.care.exceptions, ids[rows], 1)
-        self.ledger.add("exceptions", len(rows))
+    @property
+    def practice_books(self) -> list[AppointmentBook]:
+        """The practice's own books (not federation staff's)."""
+        return [self.books[r] for r in range(len(PRACTICE_ROLES))]

@@ -7,15 +7,9 @@ import numpy as np
 from sim.vocabulary import CONDITIONS
 from sim.engine.clock import DAYS_PER_YEAR, NEVER
 
-IDLE, INVITED, BOOKED = 0, 1, 2
-"""Recall status of a patient."""
-ANSWER, CHASE = 1, 2
-"""Pending action: the patient's answer, or the chase-up when no answer came."""
-NO_ACTION = np.iinfo(np.int32).max
-
 
 class CareRecord:
-    """Per-patient arrays of reviews, recall state and recorded indicator items.
+    """Per-patient arrays of reviews delivered, measurements and recorded indicator items.
 
     ``*_day`` arrays hold day stamps (``NEVER`` when it never happened). Delivered
     care is what took place; recorded care is what was coded.
@@ -32,19 +26,10 @@ class CareRecord:
         """Last measured risk factor, coded or not: what the clinician knows."""
         self.diagnosed = np.full((n, k), NEVER, dtype=np.int32)
         self.registered = np.full(n, NEVER, dtype=np.int32)
-        self.due = np.zeros((n, k), dtype=np.int32)
         self.reviews = np.zeros((n, k), dtype=np.int32)
         self.excepted_fy = np.full((n, k), -1, dtype=np.int16)
-        self.status = np.zeros(n, dtype=np.int8)
-        self.letters = np.zeros(n, dtype=np.int8)
-        self.cover = np.zeros((n, k), dtype=bool)
-        self.priority = np.zeros(n, dtype=bool)
-        self.letters_total = np.zeros(n, dtype=np.int32)
         self.visits = np.zeros(n, dtype=np.int32)
         self.exceptions = np.zeros(n, dtype=np.int32)
-        self.action_day = np.full(n, NO_ACTION, dtype=np.int32)
-        """Day of the patient's next pending answer or chase-up (one at a time)."""
-        self.action = np.zeros(n, dtype=np.int8)
 
     def reviewed_or_joined(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Day from which each register condition's review gap runs: the last review, or,
@@ -52,13 +37,6 @@ class CareRecord:
         last = self.last_delivered[rows]
         joined = np.maximum(self.diagnosed[rows], self.registered[rows][:, None])
         return np.where(last == NEVER, joined, last)
-
-    def close(self, rows: np.ndarray) -> None:
-        """The patient died or left: nothing further is pending."""
-        self.status[rows] = IDLE
-        self.action_day[rows] = NO_ACTION
-        self.cover[rows] = False
-        self.priority[rows] = False
 
     def open(self, rows: np.ndarray, day: int) -> None:
         """A new registrant takes these rows: a blank record."""
@@ -91,8 +69,6 @@ def _blank(name: str, array: np.ndarray) -> object:
         return NEVER
     if name == "excepted_fy":
         return -1
-    if name == "action_day":
-        return NO_ACTION
     if array.dtype.kind == "f":
         return np.nan
     return 0

@@ -1,4 +1,4 @@
-"""The monthly health step of a practice: events, deaths, new diagnoses, moves.
+"""The quarterly health step of a practice's list: events, deaths, new diagnoses, moves.
 
 Every ``step_days`` each registered patient's hazards are evaluated from their
 current risk factors, age, sex, registers and review history; events are drawn
@@ -16,16 +16,28 @@ Hazard of event ``e`` (per person-year)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
+from sim.config.schema import Scenario
+from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
+from sim.engine.streams import Streams
+from sim.model.clinical.state import ClinicalState
+from sim.model.ledger import Ledger
+from sim.model.population import Population
 from sim.vocabulary import CONDITIONS
-from sim.config.clinical import EVENTS, FACTORS
-from sim.engine.clock import DAYS_PER_YEAR
 
-if TYPE_CHECKING:
-    from sim.model.practice import Practice
+
+class ListKeeper(Protocol):
+    """Who keeps the practice list: the health step reports diagnoses, deaths and moves to it."""
+
+    def diagnose(self, ids: np.ndarray, k: int, day: int) -> None: ...
+
+    def remove(self, ids: np.ndarray) -> None: ...
+
+    def register_new(self, rows: np.ndarray, day: int) -> None: ...
 
 FACTOR_UNIT = {"sbp": 10.0, "hba1c": 1.0, "chol": 1.0}
 """Hazard ratios are per 10 mmHg SBP, per 1% HbA1c and per 1 mmol/L cholesterol."""
@@ -36,8 +48,7 @@ DEATH = EVENTS.index("death")
 class Hazards:
     """Log-linear hazards of every event, vectorised over patients."""
 
-    def __init__(self, practice: Practice) -> None:
-        spec = practice.scenario.clinical
+    def __init__(self, spec: ClinicalSpec) -> None:
         self.spec = spec
         self.events = list(spec.events.values())
         e, k, f = len(EVENTS), len(CONDITIONS), len(FACTORS)
@@ -61,15 +72,13 @@ class Hazards:
         self.reference = np.array([spec.factors[x].reference for x in FACTORS])
         self.unit = np.array([FACTOR_UNIT[x] for x in FACTORS])
 
-    def rates(self, practice: Practice, ids: np.ndarray, day: float) -> np.ndarray:
-        """Hazards ``[patients, events]`` per person-year at ``day``."""
-        pop, clinical = practice.pop, practice.clinical
+    def rates(self, pop: Population, clinical: ClinicalState, overdue: np.ndarray, ids: np.ndarray, day: float) -> np.ndarray:
+        """Hazards ``[patients, events]`` per person-year at ``day``; ``overdue`` flags patients overdue a review."""
         age = pop.age[ids] + day / DAYS_PER_YEAR
         has = pop.has[ids]
         hasf = has.astype(np.float64)
         x = clinical.levels(ids, day)
         z = np.nan_to_num((x - self.reference) / self.unit)  # absent factors contribute nothing
-        overdue = (has & (day - practice.care.reviewed_or_joined(ids) > practice.overdue_days)).any(axis=1)
         covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
         coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
         h = self.base * np.exp(covariates @ coefficients) * clinical.tendency[ids]
@@ -78,78 +87,97 @@ class Hazards:
         return h * at_risk
 
 
-def health_step(practice: Practice, day: int, days: float) -> None:
-    """Advance every registered patient's health by ``days`` ending at ``day``."""
-    ids = np.flatnonzero(practice.pop.active)
-    rng = practice.streams["events"]
-    rates = practice.hazards.rates(practice, ids, day)
-    # one draw per row, used or not, so one patient's fate never shifts another's numbers
-    draws = rng.random((practice.pop.size, rates.shape[1]))[ids]
-    happened = draws < -np.expm1(-rates * days / DAYS_PER_YEAR)
-    _account_life(practice, ids, day, days)
-    _apply_events(practice, ids, happened, day, rng)
-    _new_diagnoses(practice, day, days)
-    _moves(practice, day, days)
+class HealthModel:
+    """The clinical course of a practice's list, stepped every ``clinical.step_days``."""
 
+    def __init__(self, scenario: Scenario, intercepts: np.ndarray) -> None:
+        self.spec = scenario.clinical
+        self.hazards = Hazards(scenario.clinical)
+        self.incidence = IncidenceCurve(scenario, intercepts)
+        self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
 
-def _account_life(practice: Practice, ids: np.ndarray, day: int, days: float) -> None:
-    spec = practice.scenario.clinical
-    pop = practice.pop
-    years = days / DAYS_PER_YEAR
-    age = pop.age[ids] + day / DAYS_PER_YEAR
-    decrement = np.array([spec.condition_utility_decrement.get(c, 0.0) for c in CONDITIONS])
-    utility = spec.utility_at_30 - spec.utility_loss_per_decade * np.maximum(age - 30, 0) / 10 - pop.has[ids] @ decrement
-    practice.ledger.add("life_years", len(ids) * years)
-    practice.ledger.add("qalys", float(np.clip(utility, 0, 1).sum() * years))
+    def step(
+        self, pop: Population, clinical: ClinicalState, streams: Streams, ledger: Ledger, keeper: ListKeeper,
+        reviewed_or_joined: np.ndarray, day: int, days: float,
+    ) -> None:
+        """Advance every registered patient's health by ``days`` ending at ``day``."""
+        ids = np.flatnonzero(pop.active)
+        rng = streams["events"]
+        overdue = (pop.has[ids] & (day - reviewed_or_joined[ids] > self.overdue_days)).any(axis=1)
+        rates = self.hazards.rates(pop, clinical, overdue, ids, day)
+        # one draw per row, used or not, so one patient's fate never shifts another's numbers
+        draws = rng.random((pop.size, rates.shape[1]))[ids]
+        happened = draws < -np.expm1(-rates * days / DAYS_PER_YEAR)
+        self._account_life(pop, ledger, ids, day, days)
+        self._apply_events(pop, ledger, keeper, ids, happened, day, rng)
+        self._new_diagnoses(pop, streams, keeper, day, days)
+        self._moves(pop, streams, ledger, keeper, day, days)
 
+    def _account_life(self, pop: Population, ledger: Ledger, ids: np.ndarray, day: int, days: float) -> None:
+        spec = self.spec
+        years = days / DAYS_PER_YEAR
+        age = pop.age[ids] + day / DAYS_PER_YEAR
+        decrement = np.array([spec.condition_utility_decrement.get(c, 0.0) for c in CONDITIONS])
+        utility = spec.utility_at_30 - spec.utility_loss_per_decade * np.maximum(age - 30, 0) / 10 - pop.has[ids] @ decrement
+        ledger.outcome("life_years", len(ids) * years)
+        ledger.outcome("qalys", float(np.clip(utility, 0, 1).sum() * years))
 
-def _apply_events(practice: Practice, ids: np.ndarray, happened: np.ndarray, day: int, rng: np.random.Generator) -> None:
-    spec = practice.scenario.clinical
-    pop = practice.pop
-    dies = happened[:, DEATH].copy()
-    for j, (name, ev) in enumerate(spec.events.items()):
-        who = ids[happened[:, j]]
-        if len(who) == 0 or name == "death":
-            continue
-        practice.ledger.add(f"event_{name}", len(who))
-        practice.ledger.add("cost_events", len(who) * ev.cost)
-        practice.ledger.add("qalys", -len(who) * ev.utility_decrement)
-        if ev.admission:
-            practice.ledger.add("emergency_admissions", len(who))
-        if ev.acsc:
-            practice.ledger.add("acsc_admissions", len(who))
-        if ev.adds_register is not None:
-            k = CONDITIONS.index(ev.adds_register)
-            practice.diagnose(who[~pop.has[who, k]], k, day)
-        if ev.case_fatality:
-            fatal = rng.random(practice.pop.size)[who] < ev.case_fatality
-            dies[happened[:, j]] |= fatal
-    dead = ids[dies]
-    practice.ledger.add("deaths", len(dead))
-    practice.remove(dead)
+    def _apply_events(
+        self, pop: Population, ledger: Ledger, keeper: ListKeeper, ids: np.ndarray, happened: np.ndarray, day: int,
+        rng: np.random.Generator,
+    ) -> None:
+        dies = happened[:, DEATH].copy()
+        for j, (name, ev) in enumerate(self.spec.events.items()):
+            who = ids[happened[:, j]]
+            if len(who) == 0 or name == "death":
+                continue
+            ledger.outcome(f"event_{name}", len(who))
+            ledger.outcome("cost_events", len(who) * ev.cost)
+            ledger.outcome("qalys", -len(who) * ev.utility_decrement)
+            if ev.admission:
+                ledger.outcome("emergency_admissions", len(who))
+            if ev.acsc:
+                ledger.outcome("acsc_admissions", len(who))
+            if ev.adds_register is not None:
+                k = CONDITIONS.index(ev.adds_register)
+                keeper.diagnose(who[~pop.has[who, k]], k, day)
+            if ev.case_fatality:
+                fatal = rng.random(pop.size)[who] < ev.case_fatality
+                dies[happened[:, j]] |= fatal
+        dead = ids[dies]
+        ledger.outcome("deaths", len(dead))
+        keeper.remove(dead)
 
+    def _new_diagnoses(self, pop: Population, streams: Streams, keeper: ListKeeper, day: int, days: float) -> None:
+        """Age-specific prevalence rises with age: the rise is the incidence among those without.
 
-def _new_diagnoses(practice: Practice, day: int, days: float) -> None:
-    """Age-specific prevalence rises with age: the rise is the incidence among those without.
+        ``P(new) = (p(a + dt) - p(a)) / (1 - p(a))`` from the population model's
+        logistic prevalence curve at the patient's latent risk, plus any secular
+        trend. Registers that events add (an MI adds CHD) grow through those events
+        instead, so they are not counted twice.
+        """
+        curve = self.incidence
+        ids = np.flatnonzero(pop.active)
+        years = days / DAYS_PER_YEAR
+        age = (pop.age[ids] + day / DAYS_PER_YEAR)[:, None]
+        logit = curve.intercept + curve.sd * pop.latent[ids, None]
+        before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
+        after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
+        p = np.clip((after - before) / np.maximum(1 - before, 1e-9), 0, 1) + curve.trend * years
+        draws = streams["incidence"].random(pop.has.shape)[ids]
+        new = (draws < p * curve.by_curve) & ~pop.has[ids]
+        for k in np.flatnonzero(new.any(axis=0)):
+            keeper.diagnose(ids[new[:, k]], int(k), day)
 
-    ``P(new) = (p(a + dt) - p(a)) / (1 - p(a))`` from the population model's
-    logistic prevalence curve at the patient's latent risk, plus any secular
-    trend. Registers that events add (an MI adds CHD) grow through those events
-    instead, so they are not counted twice.
-    """
-    pop = practice.pop
-    curve = practice.incidence_curve
-    ids = np.flatnonzero(pop.active)
-    years = days / DAYS_PER_YEAR
-    age = (pop.age[ids] + day / DAYS_PER_YEAR)[:, None]
-    logit = curve.intercept + curve.sd * pop.latent[ids, None]
-    before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
-    after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
-    p = np.clip((after - before) / np.maximum(1 - before, 1e-9), 0, 1) + curve.trend * years
-    draws = practice.streams["incidence"].random(pop.has.shape)[ids]
-    new = (draws < p * curve.by_curve) & ~pop.has[ids]
-    for k in np.flatnonzero(new.any(axis=0)):
-        practice.diagnose(ids[new[:, k]], int(k), day)
+    def _moves(self, pop: Population, streams: Streams, ledger: Ledger, keeper: ListKeeper, day: int, days: float) -> None:
+        """Patients leave the list; empty places are taken by new registrants."""
+        rng = streams["moves"]
+        ids = np.flatnonzero(pop.active)
+        p = -np.expm1(-self.spec.leave_rate * days / DAYS_PER_YEAR)
+        leavers = ids[rng.random(pop.size)[ids] < p]
+        ledger.outcome("left_list", len(leavers))
+        keeper.remove(leavers)
+        keeper.register_new(np.flatnonzero(~pop.active), day)
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
@@ -159,26 +187,14 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 class IncidenceCurve:
     """Per-condition constants of the prevalence curve, as row vectors over conditions."""
 
-    def __init__(self, practice: Practice) -> None:
-        spec = practice.scenario.population
+    def __init__(self, scenario: Scenario, intercepts: np.ndarray) -> None:
+        spec = scenario.population
         conds = [spec.conditions[c] for c in CONDITIONS]
-        trend = practice.scenario.clinical.incidence_trend
-        by_event = {ev.adds_register for ev in practice.scenario.clinical.events.values() if ev.adds_register}
-        self.intercept = practice.intercepts[None, :]
+        trend = scenario.clinical.incidence_trend
+        by_event = {ev.adds_register for ev in scenario.clinical.events.values() if ev.adds_register}
+        self.intercept = intercepts[None, :]
         self.sd = spec.multimorbidity_sd
         self.slope = np.array([c.age_slope for c in conds])[None, :]
         self.min_age = np.array([c.min_age for c in conds])[None, :]
         self.trend = np.array([trend.get(c, 0.0) * spec.conditions[c].prevalence for c in CONDITIONS])[None, :]
         self.by_curve = np.array([c not in by_event for c in CONDITIONS])[None, :]
-
-
-def _moves(practice: Practice, day: int, days: float) -> None:
-    """Patients leave the list; empty places are taken by new registrants."""
-    pop = practice.pop
-    rng = practice.streams["moves"]
-    ids = np.flatnonzero(pop.active)
-    p = -np.expm1(-practice.scenario.clinical.leave_rate * days / DAYS_PER_YEAR)
-    leavers = ids[rng.random(pop.size)[ids] < p]
-    practice.ledger.add("left_list", len(leavers))
-    practice.remove(leavers)
-    practice.register_new(np.flatnonzero(~pop.active), day)

@@ -1,26 +1,32 @@
-"""The regime interface. A regime decides who is recalled, how reviews are booked,
-what happens when patients do not answer, and how much is recorded.
+"""The regime interface: a regime *decides*; the practice's recall desk *does*.
 
-To add a regime, subclass :class:`Policy`, give it a ``Params`` model and either
-register it in :mod:`sim.model.policies` or name it in a scenario as
-``policy: "package.module:ClassName"``. The engine does not change.
+A regime reads a :class:`~sim.model.view.PracticeView` and returns decisions
+(:mod:`sim.model.decisions`): who is due and for what, who reviews them and for how
+long, what follows non-response, when they are next due, what gets coded, and what
+it does on a schedule of its own (recall searches, the start of the contract year).
+It never writes the record or the recall state.
+
+To add a regime, subclass :class:`Policy`, give it a ``Params`` model and name it in
+a scenario as ``regime.policy: "package.module:ClassName"``. The engine does not
+change; ``tests/plugin_regime.py`` is a worked example that runs end to end.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Generator, Iterable
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import count
+from typing import Annotated, ClassVar
 
 import numpy as np
-import simpy
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.vocabulary import ITEMS, PRACTICE_ROLES
 from sim.config.schema import Scenario
-
-if TYPE_CHECKING:
-    from sim.model.practice import Practice
+from sim.engine.clock import Phase
+from sim.model.decisions import Booking, ContactOutcome, Decision, Invitation, NonResponse
+from sim.model.view import PracticeView
+from sim.vocabulary import ITEMS, PRACTICE_ROLES
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -55,8 +61,31 @@ class PolicyParams(BaseModel):
         return self
 
 
+@dataclass(frozen=True)
+class Activity:
+    """Something a regime does on its own schedule, at a phase of the day.
+
+    ``days()`` yields the days it happens (in order, possibly forever); on each,
+    ``decide(practice, day)`` returns what to do.
+    """
+
+    name: str
+    phase: Phase
+    days: Callable[[], Iterator[int]]
+    decide: Callable[[PracticeView, int], Decision]
+
+
+def every(days: int, start: int = 0) -> Callable[[], Iterator[int]]:
+    """A schedule: ``start``, ``start + days``, ..."""
+    return lambda: (start + i * days for i in count())
+
+
 class Policy(ABC):
-    """A regime of long-term-condition care, applied to every practice in a run."""
+    """A regime of long-term-condition care; one instance per practice.
+
+    State a regime keeps for itself (for example patients who agreed fewer reviews)
+    lives on the instance; :meth:`start` is told about every patient as they join.
+    """
 
     name: ClassVar[str]
     Params: ClassVar[type[PolicyParams]]
@@ -67,8 +96,7 @@ class Policy(ABC):
         self.role_index = {r: i for i, r in enumerate(scenario.roles)}
         for role in params.review_minutes:
             self.role_of(role, "review_minutes")
-        self._recording = np.array([params.recording[i] for i in ITEMS])
-        self._no_recording = np.zeros(len(ITEMS))
+        self._recording_table = self._build_recording_table()
 
     def require_minutes(self, roles: set[str], field: str) -> None:
         """Every role the regime books reviews with needs a review length."""
@@ -82,74 +110,73 @@ class Policy(ABC):
             raise ValueError(f"{field}: role {role!r} is not a practice role or federation staff ({list(self.role_index)})")
         return self.role_index[role]
 
-    # ------------------------------------------------------------ life cycle
+    # ------------------------------------------------------------ schedule
     @abstractmethod
-    def start(self, practice: Practice, rows: np.ndarray, day: int) -> None:
-        """Set first due dates for patients ``rows`` (all at day 0; new registrants later)."""
+    def start(self, practice: PracticeView, rows: np.ndarray, day: int) -> np.ndarray:
+        """First due dates ``[len(rows), conditions]`` of patients joining at ``day``."""
 
-    def on_diagnosis(self, practice: Practice, ids: np.ndarray, k: int, day: int) -> None:
-        """A new diagnosis of condition ``k``: due for review now."""
-        practice.care.due[ids, k] = day
+    def on_diagnosis(self, practice: PracticeView, ids: np.ndarray, k: int, day: int) -> np.ndarray:
+        """Due dates after a new diagnosis of condition ``k``: by default due for it now."""
+        due = practice.recall.due[ids].copy()
+        due[:, k] = day
+        return due
 
-    def processes(self, practice: Practice, env: simpy.Environment) -> Iterable[Generator[Any, Any, None]]:
-        """SimPy processes the regime runs for a practice: by default, a recall search."""
-        return [self._recall_loop(practice, env)]
-
-    def _recall_loop(self, practice: Practice, env: simpy.Environment) -> Generator[Any, Any, None]:
-        yield env.timeout(0.25)  # recall runs before the day's clinics (at day + 0.5)
-        while True:
-            self.recall(practice, int(env.now))
-            yield env.timeout(self.params.recall_every_days)
+    def activities(self) -> Iterable[Activity]:
+        """What the regime does on its own schedule: by default, a recall search."""
+        return [Activity("recall search", Phase.RECALL, every(self.params.recall_every_days), self.invitations)]
 
     @abstractmethod
-    def recall(self, practice: Practice, day: int) -> None:
-        """Invite patients whose review is due."""
+    def invitations(self, practice: PracticeView, day: int) -> Invitation:
+        """The recall search: whom to invite today, and for which conditions."""
+
+    # ------------------------------------------------------------ the cycle
+    @abstractmethod
+    def booking(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> Booking:
+        """Role and minutes of each patient's review of ``cover``."""
 
     @abstractmethod
-    def booking(self, practice: Practice, ids: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Role index and minutes of each patient's review."""
-
-    @abstractmethod
-    def on_no_response(self, practice: Practice, ids: np.ndarray, day: int) -> None:
+    def after_no_response(self, practice: PracticeView, ids: np.ndarray, day: int) -> NonResponse:
         """Patients who did not answer the last letter or missed the appointment."""
 
-    @abstractmethod
-    def on_reviewed(self, practice: Practice, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
-        """A review covering ``cover`` took place: set the next due date."""
-
-    def on_contact(self, practice: Practice, ids: np.ndarray, day: int) -> None:
+    def after_contact(self, practice: PracticeView, ids: np.ndarray, day: int) -> ContactOutcome:
         raise NotImplementedError(f"{self.name} makes no follow-up contacts")
 
+    @abstractmethod
+    def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
+        """Due dates ``[n, conditions]`` after a review of ``cover`` on ``day``."""
+
+    def chase_after_days(self, priority: np.ndarray) -> np.ndarray:
+        """Days to wait for an answer to a letter before chasing."""
+        return np.full(len(priority), self.params.chase_after_days, dtype=np.int64)
+
     # ------------------------------------------------------------ settings
-    def recording_probability(self, practice: Practice, role: int) -> np.ndarray:
+    def recording_probability(self, role: int) -> np.ndarray:
         """Coding probability per item kind for a review by ``role``.
 
         Shared staff outside the practice can code in its record only through a
         shared record.
         """
         if role < len(PRACTICE_ROLES) or self.scenario.federation.shared_record:
-            return self._recording
-        return self._no_recording
+            return np.array([self.params.recording[i] for i in ITEMS])
+        return np.zeros(len(ITEMS))
 
-    def recording_table(self, practice: Practice) -> np.ndarray:
+    def _build_recording_table(self) -> np.ndarray:
+        return np.array([self.recording_probability(r) for r in range(len(self.role_index))])
+
+    @property
+    def recording_table(self) -> np.ndarray:
         """Coding probabilities as ``[role, item]``, for vectorised recording."""
-        table = getattr(self, "_recording_table", None)
-        if table is None:
-            table = np.array([self.recording_probability(practice, r) for r in range(len(self.role_index))])
-            self._recording_table = table
-        return table
+        return self._recording_table
 
-    def opportunistic_probability(self, practice: Practice) -> float:
+    @property
+    def opportunistic_probability(self) -> float:
         return self.params.opportunistic_probability
 
     @property
     def opportunistic_minutes(self) -> float:
         return self.params.opportunistic_minutes
 
-    def chase_after_days(self, priority: np.ndarray) -> np.ndarray:
-        return np.full(len(priority), self.params.chase_after_days, dtype=np.int64)
-
-    def extra_sessions(self, practice: Practice, day: int) -> float:
+    def extra_sessions(self, day: int) -> float:
         """Extra share of practice sessions today (e.g. a year-end push)."""
         return 0.0
 

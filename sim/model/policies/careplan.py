@@ -9,17 +9,16 @@ care coordinator; recording is discretionary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.vocabulary import FRAILTY
-from sim.model.policies.base import Policy, PolicyParams, Probability
 from sim.engine.clock import DAYS_PER_YEAR, months
-
-if TYPE_CHECKING:
-    from sim.model.practice import Practice
+from sim.model.decisions import Booking, ContactOutcome, Invitation, NonResponse
+from sim.model.policies.base import Policy, PolicyParams, Probability
+from sim.model.view import PracticeView
+from sim.vocabulary import FRAILTY
 
 Tier = Literal["low", "medium", "high"]
 TIERS: tuple[str, ...] = ("low", "medium", "high")
@@ -95,7 +94,7 @@ class CarePlanning(Policy):
             self._coordinated = np.array([t in params.coordinator.tiers for t in TIERS])
 
     # ------------------------------------------------------------------ need
-    def tier(self, practice: Practice, ids: np.ndarray, day: int) -> np.ndarray:
+    def tier(self, practice: PracticeView, ids: np.ndarray, day: int) -> np.ndarray:
         """0 low, 1 medium, 2 high need, from conditions, frailty and current age."""
         pop = practice.pop
         n_cond = pop.has[ids].sum(axis=1)
@@ -106,67 +105,67 @@ class CarePlanning(Policy):
         is_low = (n_cond <= low.max_conditions) & (age < low.max_age) & (frailty <= FRAILTY.index(low.max_frailty))
         return np.where(is_high, 2, np.where(is_low, 0, 1))
 
-    def interval(self, practice: Practice, ids: np.ndarray, day: int) -> np.ndarray:
+    def interval(self, practice: PracticeView, ids: np.ndarray, day: int) -> np.ndarray:
         days = self._interval[self.tier(practice, ids, day)]
-        return np.where(practice.attributes["fewer_reviews"][ids], days * self.params.fewer_reviews_factor, days).astype(np.int32)
+        return np.where(self._fewer_reviews[ids], days * self.params.fewer_reviews_factor, days).astype(np.int32)
+
+    def _all_due(self, practice: PracticeView, ids: np.ndarray, day: int) -> np.ndarray:
+        """One plan covers every condition: the same due date in every column."""
+        return np.broadcast_to((day + self.interval(practice, ids, day))[:, None], practice.recall.due[ids].shape).copy()
 
     # ------------------------------------------------------------ life cycle
-    def start(self, practice: Practice, rows: np.ndarray, day: int) -> None:
+    def start(self, practice: PracticeView, rows: np.ndarray, day: int) -> np.ndarray:
+        """Whether each joining patient agrees fewer reviews; first plan one interval after
+        their earliest past review (now if never reviewed)."""
+        if not hasattr(self, "_fewer_reviews"):
+            self._fewer_reviews = np.zeros(practice.pop.size, dtype=bool)
         rng = practice.streams["preference"]
-        fewer = practice.attributes.setdefault("fewer_reviews", np.zeros(practice.pop.size, dtype=bool))
-        fewer[rows] = rng.random(len(rows)) < self.params.fewer_reviews_share
-        care, has = practice.care, practice.pop.has[rows]
-        earliest = np.where(has, care.last_delivered[rows], np.iinfo(np.int32).max).min(axis=1)
+        self._fewer_reviews[rows] = rng.random(len(rows)) < self.params.fewer_reviews_share
+        has = practice.pop.has[rows]
+        earliest = np.where(has, practice.care.last_delivered[rows], np.iinfo(np.int32).max).min(axis=1)
         first = np.where(has.any(axis=1), earliest + self.interval(practice, rows, day), day)
-        care.due[rows] = first[:, None]
+        return np.broadcast_to(first[:, None], has.shape).astype(np.int32)
 
-    def on_diagnosis(self, practice: Practice, ids: np.ndarray, k: int, day: int) -> None:
+    def on_diagnosis(self, practice: PracticeView, ids: np.ndarray, k: int, day: int) -> np.ndarray:
         """One care plan covers everything: a new condition brings the next review forward."""
-        care = practice.care
-        care.due[ids] = np.minimum(care.due[ids], day)
+        return np.minimum(practice.recall.due[ids], day)
 
-    def recall(self, practice: Practice, day: int) -> None:
-        care, pop = practice.care, practice.pop
-        due = pop.has.any(axis=1) & (care.due[:, 0] <= day + self.params.invite_lead_days)
-        ids = np.flatnonzero(due & (care.status == 0) & pop.active)
-        practice.invite(ids, pop.has[ids], day)
+    def invitations(self, practice: PracticeView, day: int) -> Invitation:
+        pop, recall = practice.pop, practice.recall
+        due = pop.has.any(axis=1) & (recall.due[:, 0] <= day + self.params.invite_lead_days)
+        ids = np.flatnonzero(due & recall.idle() & pop.active)
+        return Invitation(ids, pop.has[ids])
 
-    def booking(self, practice: Practice, ids: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    def booking(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> Booking:
         tier = self.tier(practice, ids, day)
         roles = self._tier_role[tier]
         shared = self.params.shared_care
         if shared is not None:
             draw = practice.streams["shared_care"].random(len(ids)) < shared.share
             roles = np.where((tier == TIERS.index(shared.tier)) & draw, self._shared_role, roles)
-        return roles, self.review_minutes(roles, practice.pop.has[ids].sum(axis=1))
+        return Booking(roles, self.review_minutes(roles, practice.pop.has[ids].sum(axis=1)))
 
-    def on_no_response(self, practice: Practice, ids: np.ndarray, day: int) -> None:
-        again = practice.care.letters[ids] < self.params.letters_max
-        practice.send_letter(ids[again], day)
-        rest = ids[~again]
-        if self.params.coordinator is not None and len(rest):
-            call = self._coordinated[self.tier(practice, rest, day)]
-            practice.schedule_contact(rest[call], day, self._coordinator, self.params.coordinator.minutes)
-            rest = rest[~call]
-        self._defer(practice, rest, day)
+    def after_no_response(self, practice: PracticeView, ids: np.ndarray, day: int) -> NonResponse:
+        """Another letter up to the limit; then the coordinator phones high-need patients;
+        the rest are offered a review again after their usual interval (never excepted)."""
+        again = practice.recall.letters[ids] < self.params.letters_max
+        contact = np.zeros(len(ids), dtype=bool)
+        coordinator = self.params.coordinator
+        if coordinator is not None:
+            contact = ~again & self._coordinated[self.tier(practice, ids, day)]
+            return NonResponse(again, contact, self._all_due(practice, ids, day), None, self._coordinator, coordinator.minutes)
+        return NonResponse(again, contact, self._all_due(practice, ids, day))
 
-    def on_contact(self, practice: Practice, ids: np.ndarray, day: int) -> None:
+    def after_contact(self, practice: PracticeView, ids: np.ndarray, day: int) -> ContactOutcome:
         assert self.params.coordinator is not None
         agreed = practice.streams["coordination"].random(len(ids)) < self.params.coordinator.success
-        practice.book_reviews(ids[agreed], day)
-        self._defer(practice, ids[~agreed], day)
+        return ContactOutcome(agreed, self._all_due(practice, ids, day))
 
-    def _defer(self, practice: Practice, ids: np.ndarray, day: int) -> None:
-        """No review this time: offer it again after the patient's usual interval."""
-        care = practice.care
-        care.status[ids] = 0
-        care.cover[ids] = False
-        care.due[ids] = (day + self.interval(practice, ids, day))[:, None]
+    def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
+        return self._all_due(practice, ids, day)
 
-    def on_reviewed(self, practice: Practice, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
-        practice.care.due[ids] = (day + self.interval(practice, ids, day))[:, None]
-
-    def opportunistic_probability(self, practice: Practice) -> float:
+    @property
+    def opportunistic_probability(self) -> float:
         if self.scenario.federation.shared_record:
             return self.params.shared_record_opportunistic_probability
         return self.params.opportunistic_probability

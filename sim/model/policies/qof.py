@@ -3,20 +3,19 @@ and a year-end push towards the payment thresholds."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterable, Iterator
+from itertools import count
+from typing import Annotated, Any
 
 import numpy as np
-import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.vocabulary import CONDITIONS, PRACTICE_ROLES, Condition, PracticeRole
-from sim.model.policies.base import Policy, PolicyParams
+from sim.engine.clock import Phase, financial_year, months, year_end, year_start
+from sim.model.decisions import Booking, Exceptions, Invitation, NonResponse
+from sim.model.policies.base import Activity, Policy, PolicyParams
 from sim.model.qof.achievement import provisional_shortfall
-from sim.engine.clock import financial_year, months, year_end, year_start
-
-if TYPE_CHECKING:
-    from sim.model.practice import Practice
+from sim.model.view import PracticeView
+from sim.vocabulary import CONDITIONS, PRACTICE_ROLES, Condition, PracticeRole
 
 
 class YearEndPush(BaseModel):
@@ -45,7 +44,9 @@ SENIORITY = {"hca": 0, "nurse": 1, "gp": 2}
 
 
 class QofRecall(Policy):
-    """Recall each condition on its own cycle, chase, exception-report, push at year end."""
+    """QOF recall: each condition on its own cycle, up to three letters, exception
+    reporting of non-responders and informed dissent, and a year-end push towards the
+    payment thresholds."""
 
     name = "qof"
     Params = QofParams
@@ -58,57 +59,52 @@ class QofRecall(Policy):
             raise ValueError(f"review_role: missing {missing}")
         self.require_minutes(set(params.review_role.values()), "review_role")
         self._interval = months(params.recall_interval_months)
-        rank = np.array([SENIORITY[params.review_role[c]] for c in CONDITIONS])
-        self._rank = rank
+        self._rank = np.array([SENIORITY[params.review_role[c]] for c in CONDITIONS])
         self._rank_role = np.array([self.role_index[r] for r in sorted(SENIORITY, key=SENIORITY.get)])
 
-    def start(self, practice: Practice, rows: np.ndarray, day: int) -> None:
-        care = practice.care
-        care.due[rows] = care.last_delivered[rows] + self._interval
+    def start(self, practice: PracticeView, rows: np.ndarray, day: int) -> np.ndarray:
+        return practice.care.last_delivered[rows] + self._interval
 
-    def processes(self, practice: Practice, env: simpy.Environment) -> Iterable[Generator[Any, Any, None]]:
-        yield from super().processes(practice, env)
-        yield self._financial_years(practice, env)
+    def activities(self) -> Iterable[Activity]:
+        yield from super().activities()
+        if self.params.exception_reporting:
+            yield Activity("informed dissent", Phase.CONTRACT_YEAR, _year_starts(0), self.dissent)
+        push = self.params.year_end_push
+        if push is not None:
+            yield Activity("year-end push", Phase.CONTRACT_YEAR, _year_starts(push.start_day), self.push)
 
     # --------------------------------------------------------------- recall
-    def recall(self, practice: Practice, day: int) -> None:
-        care, pop = practice.care, practice.pop
+    def invitations(self, practice: PracticeView, day: int) -> Invitation:
+        care, pop, recall = practice.care, practice.pop, practice.recall
         fy = financial_year(day)
         open_ = pop.has & (care.excepted_fy != fy)
-        idle = (care.status == 0) & pop.active & ~pop.dissent
-        due = open_ & (care.due <= day + self.params.invite_lead_days)
+        idle = recall.idle() & pop.active & ~pop.dissent
+        due = open_ & (recall.due <= day + self.params.invite_lead_days)
         ids = np.flatnonzero(idle & due.any(axis=1))
         horizon = day + self.params.invite_lead_days + self.params.bundle_window_days
-        practice.invite(ids, open_[ids] & (care.due[ids] <= horizon), day)
+        return Invitation(ids, open_[ids] & (recall.due[ids] <= horizon))
 
-    def booking(self, practice: Practice, ids: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
-        cover = practice.care.cover[ids]
+    def booking(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> Booking:
+        """The most senior role any covered condition needs does the whole review."""
         top = np.where(cover, self._rank[None, :], -1).max(axis=1)
         roles = self._rank_role[np.maximum(top, 0)]
-        return roles, self.review_minutes(roles, cover.sum(axis=1))
+        return Booking(roles, self.review_minutes(roles, cover.sum(axis=1)))
 
-    def on_no_response(self, practice: Practice, ids: np.ndarray, day: int) -> None:
-        care = practice.care
+    def after_no_response(self, practice: PracticeView, ids: np.ndarray, day: int) -> NonResponse:
+        """Another letter up to the limit; then exception-report and wait for next year."""
+        recall = practice.recall
         push = self.params.year_end_push
         push_max = push.letters_max if push else self.params.letters_max
-        limit = np.where(care.priority[ids], push_max, self.params.letters_max)
-        again = care.letters[ids] < limit
-        practice.send_letter(ids[again], day)
-        done = ids[~again]
-        if len(done) == 0:
-            return
-        cover = care.cover[done]
-        if self.params.exception_reporting:
-            practice.exception_report(done, cover, day)
+        limit = np.where(recall.priority[ids], push_max, self.params.letters_max)
+        again = recall.letters[ids] < limit
+        cover = recall.cover[ids]
         nxt = year_start(financial_year(day) + 1)
-        care.due[done] = np.where(cover, np.maximum(care.due[done], nxt), care.due[done])
-        care.status[done] = 0
-        care.cover[done] = False
-        care.priority[done] = False
+        next_due = np.where(cover, np.maximum(recall.due[ids], nxt), recall.due[ids])
+        excepted = cover if self.params.exception_reporting else None
+        return NonResponse(letter=again, contact=np.zeros(len(ids), dtype=bool), next_due=next_due, excepted=excepted)
 
-    def on_reviewed(self, practice: Practice, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
-        care = practice.care
-        care.due[ids] = np.where(cover, day + self._interval, care.due[ids])
+    def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
+        return np.where(cover, day + self._interval, practice.recall.due[ids])
 
     def chase_after_days(self, priority: np.ndarray) -> np.ndarray:
         push = self.params.year_end_push
@@ -116,36 +112,32 @@ class QofRecall(Policy):
         return np.where(priority, late, self.params.chase_after_days).astype(np.int64)
 
     # ------------------------------------------------------------ the year
-    def _financial_years(self, practice: Practice, env: simpy.Environment) -> Generator[Any, Any, None]:
-        """Informed dissent at the start of each year; the push before its end."""
-        fy = 0
-        while True:
-            start = year_start(fy)
-            yield env.timeout(start + 0.2 - env.now)
-            if self.params.exception_reporting:
-                self._record_dissent(practice, start)
-            push = self.params.year_end_push
-            if push is not None:
-                yield env.timeout(start + push.start_day + 0.2 - env.now)
-                self._push(practice, int(env.now))
-            fy += 1
+    def dissent(self, practice: PracticeView, day: int) -> Exceptions:
+        """At the start of the contract year, patients who dissent are excepted from every register."""
+        pop = practice.pop
+        ids = np.flatnonzero(pop.dissent & pop.active & pop.has.any(axis=1))
+        return Exceptions(ids, pop.has[ids])
 
-    def _record_dissent(self, practice: Practice, day: int) -> None:
-        ids = np.flatnonzero(practice.pop.dissent & practice.pop.active & practice.pop.has.any(axis=1))
-        practice.exception_report(ids, practice.pop.has[ids], day)
-
-    def _push(self, practice: Practice, day: int) -> None:
+    def push(self, practice: PracticeView, day: int) -> Invitation:
         """Invite, with priority, everyone who would miss an indicator still below its upper threshold."""
         need = provisional_shortfall(practice, year_end(financial_year(day)))
-        idle = (practice.care.status == 0) & practice.pop.active & ~practice.pop.dissent
+        pop = practice.pop
+        idle = practice.recall.idle() & pop.active & ~pop.dissent
         ids = np.flatnonzero(idle & need.any(axis=1))
-        practice.invite(ids, need[ids], day, priority=True)
+        return Invitation(ids, need[ids], priority=True)
 
-    def extra_sessions(self, practice: Practice, day: int) -> float:
+    def extra_sessions(self, day: int) -> float:
         push = self.params.year_end_push
         if push is None or day - year_start(financial_year(day)) < push.start_day:
             return 0.0
         return push.extra_sessions
+
+
+def _year_starts(offset: int) -> Any:
+    def days() -> Iterator[int]:
+        return (year_start(fy) + offset for fy in count())
+
+    return days
 
 
 assert set(SENIORITY) == set(PRACTICE_ROLES)

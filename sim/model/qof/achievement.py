@@ -17,7 +17,7 @@ from sim.engine.clock import DAYS_PER_MONTH, financial_year
 
 if TYPE_CHECKING:
     from sim.config.schema import IndicatorSpec
-    from sim.model.practice import Practice
+    from sim.model.view import PracticeView
 
 
 def points(achievement_pct: float, spec: IndicatorSpec) -> float:
@@ -36,7 +36,7 @@ NEW_PATIENT_DAYS = 274
 """QOF excludes patients diagnosed or registered in the last nine months of the year."""
 
 
-def indicator_counts(practice: Practice, on_day: int) -> list[dict[str, float]]:
+def indicator_counts(practice: PracticeView, on_day: int) -> list[dict[str, float]]:
     """Register, exceptions, denominator and numerators of every indicator at ``on_day``.
 
     Outcome indicators (with a risk factor and target) count, on the recorded
@@ -47,15 +47,15 @@ def indicator_counts(practice: Practice, on_day: int) -> list[dict[str, float]]:
     fy = financial_year(on_day)
     recent = on_day - NEW_PATIENT_DAYS
     rows = []
-    for i, spec in enumerate(practice.scenario.indicators):
-        k = practice.ind_condition[i]
+    for i, spec in enumerate(practice.indicators.specs):
+        k = practice.indicators.condition[i]
         register = pop.has[:, k] & pop.active
         excepted = register & (care.excepted_fy[:, k] == fy)
         new = register & ~excepted & ((care.diagnosed[:, k] > recent) | (care.registered > recent))
         denominator = register & ~excepted & ~new
         since = _window_start(spec, on_day)
         recorded = denominator & (care.last_recorded[:, i] >= since)
-        j = practice.ind_factor[i]
+        j = practice.indicators.factor[i]
         if j >= 0:
             recorded &= care.recorded_value[:, i] <= spec.target
             delivered = denominator & (care.measured_day[:, j] >= since) & (care.measured_value[:, j] <= spec.target)
@@ -77,10 +77,10 @@ def indicator_counts(practice: Practice, on_day: int) -> list[dict[str, float]]:
     return rows
 
 
-def achievement(practice: Practice, on_day: int) -> list[dict[str, float]]:
+def achievement(practice: PracticeView, on_day: int) -> list[dict[str, float]]:
     """Indicator rows with achievement (percent) and points, recorded and delivered."""
     rows = indicator_counts(practice, on_day)
-    for row, spec in zip(rows, practice.scenario.indicators, strict=True):
+    for row, spec in zip(rows, practice.indicators.specs, strict=True):
         denominator = row["denominator"]
         for basis in ("recorded", "delivered"):
             pct = 100.0 * row[f"numerator_{basis}"] / denominator if denominator else float("nan")
@@ -90,7 +90,7 @@ def achievement(practice: Practice, on_day: int) -> list[dict[str, float]]:
     return rows
 
 
-def provisional_shortfall(practice: Practice, year_end_day: int) -> np.ndarray:
+def provisional_shortfall(practice: PracticeView, year_end_day: int) -> np.ndarray:
     """Conditions per patient that would miss an indicator still below its upper threshold.
 
     What a practice chasing its points looks at in January: patients in the
@@ -99,8 +99,8 @@ def provisional_shortfall(practice: Practice, year_end_day: int) -> np.ndarray:
     care, pop = practice.care, practice.pop
     fy = financial_year(year_end_day)
     need = np.zeros_like(pop.has)
-    for i, spec in enumerate(practice.scenario.indicators):
-        k = practice.ind_condition[i]
+    for i, spec in enumerate(practice.indicators.specs):
+        k = practice.indicators.condition[i]
         denominator = pop.has[:, k] & pop.active & (care.excepted_fy[:, k] != fy)
         missing = denominator & (care.last_recorded[:, i] < _window_start(spec, year_end_day))
         n = denominator.sum()

@@ -1,0 +1,170 @@
+"""The recall desk: the one owner of the recall cycle, with its named transitions.
+
+invite -> (letter) -> answer -> book -> see (reviewed) | did not attend
+                   -> chase  -> another letter | contact | defer | except
+
+The regime decides (it returns :mod:`sim.model.decisions`); the desk carries the
+decisions out, writes the recall state and the exception record, books the
+appointments and counts letters and exceptions. Nothing else writes
+:class:`~sim.model.recall.RecallState`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.engine.capacity import CONTACT, REVIEW, AppointmentBook, Booker, Request
+from sim.engine.clock import financial_year
+from sim.model.decisions import ContactOutcome, Exceptions, Invitation, NonResponse
+from sim.model.ledger import Ledger
+from sim.model.policies.base import Policy
+from sim.model.recall import NO_ACTION, Pending, RecallState, Status
+from sim.model.view import PracticeView
+
+
+class RecallDesk:
+    """Carries out a regime's recall decisions for one practice."""
+
+    def __init__(
+        self,
+        practice: PracticeView,
+        owner: Booker,
+        policy: Policy,
+        books: Mapping[int, AppointmentBook],
+        ledger: Ledger,
+    ) -> None:
+        self.practice = practice
+        self.owner = owner
+        self.policy = policy
+        self.books = books
+        self.ledger = ledger
+        self.state = RecallState(practice.pop.size)
+
+    # ------------------------------------------------------------- joining
+    def start(self, rows: np.ndarray, day: int) -> None:
+        """Patients join (day 0, or new registrants): blank state, first due dates."""
+        self.state.reset(rows)
+        self.state.due[rows] = self.policy.start(self.practice, rows, day)
+
+    def diagnosed(self, ids: np.ndarray, k: int, day: int) -> None:
+        self.state.due[ids] = self.policy.on_diagnosis(self.practice, ids, k, day)
+
+    def close(self, ids: np.ndarray) -> None:
+        """The patient died or left: nothing further is pending."""
+        s = self.state
+        s.status[ids] = Status.IDLE
+        s.action_day[ids] = NO_ACTION
+        s.cover[ids] = False
+        s.priority[ids] = False
+
+    # ------------------------------------------------------------ decisions
+    def apply(self, decision: Invitation | Exceptions, day: int) -> None:
+        """Carry out what a regime's scheduled activity decided."""
+        if isinstance(decision, Invitation):
+            self.invite(decision, day)
+        else:
+            self.except_(decision.ids, decision.cover, day)
+
+    def invite(self, invitation: Invitation, day: int) -> None:
+        """Start an invitation cycle: the first letter, covering the invitation's conditions."""
+        ids = invitation.ids
+        if len(ids) == 0:
+            return
+        s = self.state
+        s.status[ids] = Status.INVITED
+        s.letters[ids] = 0
+        s.cover[ids] = invitation.cover
+        s.priority[ids] = invitation.priority
+        self.letter(ids, day)
+
+    def letter(self, ids: np.ndarray, day: int) -> None:
+        """Send one letter each; the answer, or the chase-up if none comes, is pending."""
+        s, pop = self.state, self.practice.pop
+        s.letters[ids] += 1
+        s.letters_total[ids] += 1
+        self.ledger.add("letters", len(ids))
+        rng = self.practice.streams["response"]
+        answers = rng.random(len(ids)) < pop.p_respond[ids] * ~pop.dissent[ids]
+        delay = 1 + rng.exponential(self.practice.scenario.population.response.delay_days, len(ids)).astype(np.int64)
+        chase = self.policy.chase_after_days(s.priority[ids])
+        s.action_day[ids] = day + np.where(answers, delay, chase)
+        s.action[ids] = np.where(answers, Pending.ANSWER, Pending.CHASE)
+
+    def pending(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Answers and chase-ups due by ``day``: ``(answered, silent)`` invited patients."""
+        s = self.state
+        ids = np.flatnonzero(s.action_day <= day)
+        if len(ids) == 0:
+            return ids, ids
+        action = s.action[ids]
+        s.action_day[ids] = NO_ACTION
+        s.action[ids] = Pending.NONE
+        invited = s.status[ids] == Status.INVITED
+        return ids[invited & (action == Pending.ANSWER)], ids[invited & (action == Pending.CHASE)]
+
+    def book(self, ids: np.ndarray, day: int) -> None:
+        """Patients ask for their review: it waits in the book of the role the regime chose."""
+        if len(ids) == 0:
+            return
+        s = self.state
+        s.status[ids] = Status.BOOKED
+        booking = self.policy.booking(self.practice, ids, s.cover[ids], day)
+        priority = s.priority[ids]
+        pid = self.practice.pop.pid
+        for role in np.unique(booking.roles):
+            for flag in (True, False):
+                pick = (booking.roles == role) & (priority == flag)
+                if pick.any():
+                    who = ids[pick]
+                    request = Request(day, REVIEW, self.owner, booking.minutes[pick], who, flag, pids=pid[who])
+                    self.books[int(role)].book(request)
+
+    def no_response(self, ids: np.ndarray, day: int) -> None:
+        """No answer, or a missed appointment: the regime decides what follows."""
+        if len(ids) == 0:
+            return
+        self.state.status[ids] = Status.INVITED
+        self._follow(ids, self.policy.after_no_response(self.practice, ids, day), day)
+
+    def _follow(self, ids: np.ndarray, decision: NonResponse, day: int) -> None:
+        self.letter(ids[decision.letter], day)
+        contact = decision.contact & ~decision.letter
+        if contact.any():
+            self.contact(ids[contact], day, decision.contact_role, decision.contact_minutes)
+        rest = ~(decision.letter | contact)
+        if decision.excepted is not None:
+            self.except_(ids[rest], decision.excepted[rest], day)
+        self.defer(ids[rest], decision.next_due[rest])
+
+    def contact(self, ids: np.ndarray, day: int, role: int, minutes: float) -> None:
+        """Ask ``role`` (e.g. a federation care coordinator) to phone these patients."""
+        pids = self.practice.pop.pid[ids]
+        self.books[role].book(Request(day, CONTACT, self.owner, np.full(len(ids), minutes), ids, pids=pids))
+
+    def contacted(self, ids: np.ndarray, day: int) -> None:
+        """Phone contacts took place today: book a review, or defer."""
+        outcome: ContactOutcome = self.policy.after_contact(self.practice, ids, day)
+        self.book(ids[outcome.book], day)
+        self.defer(ids[~outcome.book], outcome.next_due[~outcome.book])
+
+    def defer(self, ids: np.ndarray, next_due: np.ndarray) -> None:
+        """No review this time: out of the cycle until ``next_due``."""
+        s = self.state
+        s.status[ids] = Status.IDLE
+        s.cover[ids] = False
+        s.priority[ids] = False
+        s.due[ids] = next_due
+
+    def except_(self, ids: np.ndarray, conditions: np.ndarray, day: int) -> None:
+        """Exclude ``conditions`` of these patients from this year's denominators."""
+        care = self.practice.care
+        rows, cols = np.nonzero(conditions & self.practice.pop.has[ids])
+        care.excepted_fy[ids[rows], cols] = financial_year(day)
+        np.add.at(care.exceptions, ids[rows], 1)
+        self.ledger.add("exceptions", len(rows))
+
+    def reviewed(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
+        """A review of ``cover`` took place: out of the cycle until the regime's next due date."""
+        self.defer(ids, self.policy.next_due(self.practice, ids, cover, day))
