@@ -42,8 +42,10 @@ print(markdown([p for p in registry(mine) if p.path.startswith("regime.")])[:300
 import pandas as pd
 
 from sim.experiment.compare import compare
+from sim.output.report import write_report
 
 folder = compare([baseline, mine], output("explore_scenario") / "comparison", REPLICATIONS, workers=2, progress=False, fresh=True)
+write_report(folder)  # plots and report.html
 differences = pd.read_csv(folder / "differences.csv")
 differences[["label", "difference", "lower", "upper"]].round(2)
 

@@ -158,21 +158,24 @@ def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Names
     except Interrupted as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 130
-    print(f"wrote {written}")
+    from sim.output.report import write_report
+
+    report = write_report(written)
+    print(f"wrote {written}" + (f"; report: {report}" if report else ""))
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.output.plots import make_plots
+    from sim.output import plots
     from sim.output.report import build_report
 
     try:
-        plots = make_plots(args.folder)
+        drawn = plots.make_plots(args.folder)
         report = build_report(args.folder)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {len(plots)} plot files to {args.folder / 'plots'}")
+    print(f"wrote {len(drawn)} plot files to {args.folder / 'plots'}")
     print(f"wrote {report}")
     return 0
 

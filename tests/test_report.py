@@ -19,16 +19,12 @@ import pytest
 
 from sim.experiment.compare import compare
 from sim.config import load_scenario
-from sim.output.plots import (
-    PLOTS,
-    REQUIRED,
-    STYLE,
-    Comparison,
-    plot_clinician_hours,
-    plot_outcomes,
-    plot_risk_factor_control,
-)
-from sim.output.report import REPORT_TITLE, STRESS_SECTIONS, build_report
+from sim.output.plots import PLOTS, REQUIRED
+from sim.output.plots.clinical import plot_outcomes, plot_risk_factor_control
+from sim.output.plots.common import STYLE
+from sim.output.plots.workload import plot_clinician_hours
+from sim.output.reader import Comparison
+from sim.output.report import REPORT_TITLE, STRESS_SECTIONS, build_report, write_report
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 OVERRIDES = {"years": 2, "practices.list_size_mean": 1500}
@@ -51,7 +47,9 @@ EXTERNAL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGN
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "tiny"
     loaded = [load_scenario(SCENARIOS / name, OVERRIDES) for name in ("qof_practice.yaml", "optout_practice.yaml")]
-    return compare(loaded, out, replications=range(2), workers=1, progress=False)
+    written = compare(loaded, out, replications=range(2), workers=1, progress=False)
+    assert write_report(written) == written / "report.html"
+    return written
 
 
 @pytest.fixture(scope="module")

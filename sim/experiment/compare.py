@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,8 +28,9 @@ def compare(
     fresh: bool = False,
 ) -> Path:
     """Simulate each scenario and write ``folder`` with one sub-folder per scenario,
-    ``comparison.csv`` (means and intervals), ``differences.csv`` (paired, against
-    the first), plots and the report.
+    ``comparison.csv`` (means and intervals) and ``differences.csv`` (paired, against
+    the first). Plots and the report are the output layer's:
+    :func:`sim.output.report.write_report` draws them from the folder.
 
     Finished replications are cached beside ``folder`` and reused by a rerun with
     the same settings (``fresh=True`` ignores them). Raises
@@ -86,18 +85,3 @@ def write_comparison(
         **(extra or {}),
     }
     (tmp / "manifest.json").write_text(json.dumps(overview, indent=2))
-    write_report(tmp)
-
-
-def write_report(folder: Path) -> None:
-    """Draw the plots and the HTML report. A failure here is reported, not raised:
-    the simulation results are kept and ``qofsim report`` can rebuild the report."""
-    from sim.output.plots import make_plots
-    from sim.output.report import build_report
-
-    try:
-        make_plots(folder)
-        build_report(folder)
-    except Exception:  # noqa: BLE001 - never lose a finished run to a plotting error
-        traceback.print_exc()
-        print("warning: plots or report failed; the results were written. Rebuild with 'qofsim report FOLDER'.", file=sys.stderr)

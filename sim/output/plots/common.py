@@ -1,0 +1,199 @@
+"""Drawing helpers shared by every plot: style, the figure header with its legend,
+interval bands and error bars, date axes and small multiples.
+
+Figures are drawn with the object-oriented API on the non-interactive Agg
+canvas: no pyplot state, no display needed.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.engine.clock import DAYS_PER_YEAR, START_YEAR, year_label
+from sim.experiment.stats import mean_ci
+from sim.output.reader import Comparison
+
+STYLE: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "axes.labelcolor": "#222222",
+    "axes.edgecolor": "#666666",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#e3e3e3",
+    "grid.linewidth": 0.8,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "xtick.color": "#444444",
+    "ytick.color": "#444444",
+    "legend.fontsize": 10.5,
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.hashsalt": "qofsim",
+}
+
+HEADER_PAD_IN = 0.12
+TITLE_IN = 0.34
+SUBTITLE_LINE_IN = 0.21
+LEGEND_IN = 0.36
+DPI = 150
+
+
+def ci_table(df: pd.DataFrame, keys: Sequence[str], value: str) -> pd.DataFrame:
+    """Mean and 95% t interval of ``value`` over replications, per ``keys``.
+
+    ``df`` holds one row per replication and key; the result has columns
+    ``keys + [mean, lower, upper]`` (interval NaN for one replication).
+    """
+    rows = []
+    for key, group in df.groupby(list(keys), sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append((*key, *mean_ci(group[value].to_numpy())))
+    return pd.DataFrame(rows, columns=[*keys, "mean", "lower", "upper"])
+
+
+def to_dates(days: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Simulation days as calendar dates (day 0 is 1 April of the start year)."""
+    start = np.datetime64(f"{START_YEAR}-04-01")
+    return start + np.asarray(days, dtype=np.int64).astype("timedelta64[D]")
+
+
+# ------------------------------------------------------------------ layout
+def uncertainty_note(comp: Comparison) -> str:
+    n = comp.replications
+    if n < 2:
+        return "Single replication: no intervals shown."
+    return f"Mean of {n} replications; shading and whiskers show 95% confidence intervals."
+
+
+def new_figure(
+    comp: Comparison,
+    title: str,
+    subtitle: str,
+    size: tuple[float, float],
+    scenarios: Sequence[str] | None = None,
+    extra_handles: Sequence[Any] = (),
+) -> Figure:
+    """A white figure with a left-aligned title, a grey subtitle and the scenario legend above the plots."""
+    width, height = size
+    handles = [
+        Line2D([], [], color=comp.colours[s], marker="o", linewidth=2.5, markersize=6, label=comp.label(s))
+        for s in (scenarios if scenarios is not None else comp.scenarios)
+    ]
+    handles += list(extra_handles)
+    ncols = min(len(handles), 3 if width < 13 else 4) or 1
+    legend_rows = math.ceil(len(handles) / ncols)
+    lines = textwrap.wrap(subtitle, width=int(width * 12.5)) or [""]
+    header = HEADER_PAD_IN + TITLE_IN + SUBTITLE_LINE_IN * len(lines) + LEGEND_IN * legend_rows
+    fig = Figure(figsize=(width, height + header), layout="constrained")
+    FigureCanvasAgg(fig)
+    total = height + header
+    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - header / total), h_pad=0.06, w_pad=0.06)
+    y = 1 - HEADER_PAD_IN / total
+    fig.text(0.012, y, title, ha="left", va="top", fontsize=14.5, fontweight="bold", color="#111111")
+    y -= TITLE_IN / total
+    fig.text(0.012, y, "\n".join(lines), ha="left", va="top", fontsize=10.5, color="#555555", linespacing=1.35)
+    y -= SUBTITLE_LINE_IN * len(lines) / total
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.005, y), ncols=ncols, handlelength=2.2)
+    return fig
+
+
+def band(ax: Axes, x: Any, frame: pd.DataFrame, colour: str, step: str | None = None, **kw: Any) -> None:
+    """Mean line with its interval as a light band (nothing drawn where the interval is NaN)."""
+    drawstyle = f"steps-{step}" if step else "default"
+    ax.plot(x, frame["mean"], color=colour, drawstyle=drawstyle, **kw)
+    if frame["lower"].notna().any():
+        ax.fill_between(x, frame["lower"], frame["upper"], color=colour, alpha=0.2, linewidth=0, step=step)
+
+
+def errors(frame: pd.DataFrame) -> np.ndarray | None:
+    """Asymmetric error bars from mean/lower/upper, or None without intervals."""
+    if frame["lower"].isna().all():
+        return None
+    lo = (frame["mean"] - frame["lower"]).fillna(0).clip(lower=0)
+    hi = (frame["upper"] - frame["mean"]).fillna(0).clip(lower=0)
+    return np.vstack([lo.to_numpy(), hi.to_numpy()])
+
+
+def date_axis(ax: Axes, every: int = 2) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator(every))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+
+
+def tidy_panels(axes: np.ndarray, used: int, ncols: int) -> None:
+    """Hide unused panels and label the x axis of every panel with none below it."""
+    for i, ax in enumerate(axes):
+        if i >= used:
+            ax.set_visible(False)
+        elif i + ncols >= used:
+            ax.tick_params(axis="x", labelbottom=True)
+
+
+def final_label(days: Iterable[int]) -> str:
+    last = int(max(days))
+    return f"end of {year_label(last // DAYS_PER_YEAR)}"
+
+
+# ------------------------------------------------------------------- plots
+@dataclass
+class Plot:
+    """One drawn figure and the caption the report prints under it."""
+
+    fig: Figure
+    caption: str
+
+
+@dataclass
+class PlotSpec:
+    name: str
+    title: str
+    draw: Callable[[Comparison], Plot | None]
+
+
+def has_columns(df: pd.DataFrame, name: str, needed: set[str]) -> bool:
+    missing = needed - set(df.columns)
+    if missing:
+        warnings.warn(f"table {name!r} lacks columns {sorted(missing)}; its plot is skipped", stacklevel=3)
+    return not missing
+
+
+def panels(
+    comp: Comparison,
+    keys: list[str],
+    draw: Callable[[Axes, str], None],
+    title: str,
+    subtitle: str,
+    ylabel: str,
+    extra_handles: Sequence[Any] = (),
+) -> Figure:
+    """Small multiples, one panel per key, up to four across."""
+    ncols = min(4, len(keys))
+    nrows = math.ceil(len(keys) / ncols)
+    fig = new_figure(comp, title, subtitle, (max(3.3 * ncols, 9), 2.7 * nrows), extra_handles=extra_handles)
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    for ax, key in zip(axes, keys, strict=False):
+        draw(ax, key)
+    tidy_panels(axes, len(keys), ncols)
+    for ax in axes[::ncols]:
+        ax.set_ylabel(ylabel)
+    return fig

@@ -1,0 +1,61 @@
+"""QOF achievement, on what the record shows versus the care delivered."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Patch
+
+from sim.engine.clock import year_label
+from sim.output.plots.common import Plot, ci_table, errors, new_figure, uncertainty_note
+from sim.output.reader import Comparison
+from sim.output.words import condition_label
+
+
+def plot_qof(comp: Comparison) -> Plot | None:
+    """(f) QOF achievement by indicator, recorded versus delivered, final year."""
+    qof = comp.table("qof")
+    if qof is None:
+        return None
+    final = int(qof["year"].max())
+    last = qof[qof["year"] == final]
+    sums = last.groupby(["scenario", "replication", "indicator"], sort=False)[["numerator_recorded", "numerator_delivered", "denominator"]].sum().reset_index()
+    bases = {"recorded": "Recorded (what QOF pays on)", "delivered": "Delivered (care that took place)"}
+    for basis in bases:
+        sums[basis] = 100 * sums[f"numerator_{basis}"] / sums["denominator"].where(sums["denominator"] > 0)
+    indicators = list(dict.fromkeys(last["indicator"]))
+    conditions = dict(zip(last["indicator"], last["condition"], strict=False))
+    specs = {i["id"]: i for i in comp.parameters().get("indicators", [])}
+    fig = new_figure(
+        comp,
+        f"QOF indicator achievement in {year_label(final)}: recorded versus delivered",
+        "Patients meeting each indicator as a share of its denominator (register less exceptions), all practices. "
+        f"{uncertainty_note(comp)}",
+        (12.5, 0.36 * len(indicators) + 1.3),
+        extra_handles=[Patch(color="#e6e6e6", label="payment range (lower to upper threshold)")],
+    )
+    axes = fig.subplots(1, 2, sharey=True, sharex=True).ravel()
+    n = len(comp.scenarios)
+    offsets = (np.arange(n) - (n - 1) / 2) * min(0.22, 0.7 / n)
+    for ax, (basis, title) in zip(axes, bases.items(), strict=True):
+        ci = ci_table(sums, ["scenario", "indicator"], basis)
+        for j, ind in enumerate(indicators):
+            if ind in specs:
+                ax.fill_betweenx([j - 0.4, j + 0.4], specs[ind]["lower"], specs[ind]["upper"], color="#e6e6e6", linewidth=0, zorder=0)
+        for i, s in enumerate(comp.scenarios):
+            f = ci[ci["scenario"] == s].set_index("indicator").reindex(indicators)
+            y = np.arange(len(indicators)) + offsets[i]
+            ax.errorbar(f["mean"], y, xerr=errors(f), fmt="o", color=comp.colours[s], markersize=6, elinewidth=1.5, capsize=2)
+        ax.set_title(title)
+        ax.set_xlabel("Achievement, % of denominator")
+        ax.grid(axis="y", visible=False)
+    labels = [f"{ind}  ({condition_label(conditions[ind])})" if conditions.get(ind) else ind for ind in indicators]
+    axes[0].set_yticks(range(len(indicators)), labels)
+    axes[0].set_ylim(len(indicators) - 0.5, -0.5)
+    axes[0].set_xlim(0, 102)
+    caption = (
+        f"Achievement of each QOF indicator in the final year ({year_label(final)}), summed over practices: "
+        "left, on what the record shows (the basis of QOF payment); right, on care actually delivered within "
+        "the indicator window. The grey band is the indicator's payment range (points accrue between the lower "
+        "and upper thresholds). The gap between the two panels is care delivered but not recorded."
+    )
+    return Plot(fig, caption)
