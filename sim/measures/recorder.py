@@ -102,20 +102,22 @@ class Recorder:
             keys = {"practice": practice.index, "federation": self.index, "year": fy}
             self.result.qof.extend({**keys, **row} for row in achievement(practice, day))
             activity, outcomes, waits = practice.ledger.flush()
-            for (measure, role, condition), value in sorted(activity.items()):
-                self.result.activity.append({**keys, "measure": measure, "role": role, "condition": condition, "value": value})
+            for (measure, role, condition, purpose), value in sorted(activity.items()):
+                self.result.activity.append(
+                    {**keys, "measure": measure, "role": role, "condition": condition, "purpose": purpose, "value": value}
+                )
             for (measure, role, condition), value in sorted(outcomes.items()):
                 self.result.outcomes.append({**keys, "measure": measure, "role": role, "condition": condition, "value": value})
             for role, book in enumerate(practice.practice_books):
                 self.result.activity.append(
-                    {**keys, "measure": "minutes_available", "role": roles[role], "condition": "", "value": book.close_period()}
+                    {**keys, "measure": "minutes_available", "role": roles[role], "condition": "", "purpose": "", "value": book.close_period()}
                 )
             for kind in (ACUTE, REVIEW):
                 for wait in np.flatnonzero(waits[kind]):
                     self.result.waits.append({**keys, "kind": WORK_OF[kind], "wait_days": int(wait), "appointments": int(waits[kind, wait])})
         for role, book in self.shared.items():
             self.result.activity.append(
-                {"practice": -1, "federation": self.index, "year": fy, "measure": "minutes_available", "role": roles[role], "condition": "", "value": book.close_period()}
+                {"practice": -1, "federation": self.index, "year": fy, "measure": "minutes_available", "role": roles[role], "condition": "", "purpose": "", "value": book.close_period()}
             )
 
     def finish(self) -> FederationResult:

@@ -17,6 +17,12 @@ HEADLINES: dict[str, str] = {
     "exceptions_pct": "Exception-reported condition-years, % of register",
     "ltc_hours_per_1000_patients": "Clinician hours on long-term conditions per 1,000 patients per year",
     "other_hours_per_1000_patients": "Clinician hours on other demand per 1,000 patients per year",
+    "admin_hours_gp_per_1000_patients": "GP administrative hours (coding, reporting, meetings) per 1,000 patients per year",
+    "admin_hours_nurse_per_1000_patients": "Nurse administrative hours per 1,000 patients per year",
+    "admin_hours_hca_per_1000_patients": "HCA administrative hours per 1,000 patients per year",
+    "admin_hours_nonclinical_per_1000_patients": "Non-clinical staff (administrators, manager) hours on recall, coding and reporting per 1,000 patients per year",
+    "admin_hours_federation_per_1000_patients": "Federation staff administrative hours per 1,000 patients per year",
+    "admin_hours_per_1000_patients": "All administrative hours per 1,000 patients per year",
     "routine_wait_days": "Mean wait for a routine (non-review) appointment, days",
     "review_wait_days": "Mean wait for a review appointment, days",
     "same_day_unmet_per_1000_patients": "Same-day requests not met per 1,000 patients per year",
@@ -92,9 +98,35 @@ def _activity(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out["exceptions_pct"] = 100 * totals.get("exceptions", 0.0) / reg_years
     out["ltc_hours_per_1000_patients"] = 1000 * totals.get("minutes_ltc", 0.0) / 60 / years
     out["other_hours_per_1000_patients"] = 1000 * totals.get("minutes_other", 0.0) / 60 / years
+    out = out.join(_admin(act, years))
     out["same_day_unmet_per_1000_patients"] = 1000 * totals.get("same_day_unmet", 0.0) / years
     out["cost_staff_per_1000"] = 1000 * _staff_cost(act, tables) / years
     return out
+
+
+ADMIN_GROUPS = {"gp": ("gp",), "nurse": ("nurse",), "hca": ("hca",), "nonclinical": ("admin", "manager")}
+
+
+def _admin(act: pd.DataFrame, years: pd.Series) -> pd.DataFrame:
+    """Administrative hours per 1,000 patients by role group; federation staff are the roles in no group."""
+    admin = act[act["measure"] == "admin_minutes"]
+    by_role = admin.groupby([*KEYS, "role"])["value"].sum().unstack(fill_value=0.0) if len(admin) else pd.DataFrame()
+    out = pd.DataFrame(index=years.index)
+    grouped: list[str] = []
+    for name, roles in ADMIN_GROUPS.items():
+        cols = [r for r in roles if r in by_role.columns]
+        grouped += cols
+        out[f"admin_hours_{name}_per_1000_patients"] = _per_1000_hours(by_role[cols].sum(axis=1) if cols else None, years)
+    rest = [r for r in by_role.columns if r not in grouped]
+    out["admin_hours_federation_per_1000_patients"] = _per_1000_hours(by_role[rest].sum(axis=1) if rest else None, years)
+    out["admin_hours_per_1000_patients"] = out.filter(like="admin_hours_").sum(axis=1)
+    return out
+
+
+def _per_1000_hours(minutes: pd.Series | None, years: pd.Series) -> pd.Series:
+    if minutes is None:
+        return pd.Series(0.0, index=years.index)
+    return (1000 * minutes.reindex(years.index, fill_value=0.0) / 60 / years).astype(float)
 
 
 def _staff_cost(act: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.Series:

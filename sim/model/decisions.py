@@ -32,6 +32,14 @@ class Exceptions:
 
 
 @dataclass(frozen=True)
+class AdminWork:
+    """Administrative minutes by role name, for one ``purpose``, done now (e.g. quarterly reporting)."""
+
+    purpose: str
+    minutes: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Booking:
     """Who does each patient's review (role index) and how many minutes it takes."""
 
@@ -64,5 +72,5 @@ class ContactOutcome:
     next_due: np.ndarray
 
 
-Decision = Invitation | Exceptions
-"""What a regime's scheduled activity (a recall search, the start of the contract year) returns."""
+Decision = Invitation | Exceptions | AdminWork
+"""What a regime's scheduled activity (a recall search, the start of the contract year, reporting) returns."""

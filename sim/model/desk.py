@@ -17,7 +17,8 @@ import numpy as np
 
 from sim.engine.capacity import CONTACT, REVIEW, AppointmentBook, Booker, Request
 from sim.engine.clock import financial_year
-from sim.model.decisions import ContactOutcome, Exceptions, Invitation, NonResponse
+from sim.model.admin import AdminClerk
+from sim.model.decisions import AdminWork, ContactOutcome, Exceptions, Invitation, NonResponse
 from sim.model.ledger import Ledger
 from sim.model.policies.base import Policy
 from sim.model.recall import NO_ACTION, Pending, RecallState, Status
@@ -40,6 +41,7 @@ class RecallDesk:
         self.policy = policy
         self.books = books
         self.ledger = ledger
+        self.admin = AdminClerk(policy.params.admin, ledger, practice.scenario.roles)
         self.state = RecallState(practice.pop.size)
 
     # ------------------------------------------------------------- joining
@@ -60,10 +62,12 @@ class RecallDesk:
         s.priority[ids] = False
 
     # ------------------------------------------------------------ decisions
-    def apply(self, decision: Invitation | Exceptions, day: int) -> None:
+    def apply(self, decision: Invitation | Exceptions | AdminWork, day: int) -> None:
         """Carry out what a regime's scheduled activity decided."""
         if isinstance(decision, Invitation):
             self.invite(decision, day)
+        elif isinstance(decision, AdminWork):
+            self.admin.record(decision)
         else:
             self.except_(decision.ids, decision.cover, day)
 
@@ -85,6 +89,7 @@ class RecallDesk:
         s.letters[ids] += 1
         s.letters_total[ids] += 1
         self.ledger.add("letters", len(ids))
+        self.admin.count("letter", len(ids))
         rng = self.practice.streams["response"]
         answers = rng.random(len(ids)) < pop.p_respond[ids] * ~pop.dissent[ids]
         delay = 1 + rng.exponential(self.practice.scenario.population.response.delay_days, len(ids)).astype(np.int64)
@@ -110,6 +115,7 @@ class RecallDesk:
             return
         s = self.state
         s.status[ids] = Status.BOOKED
+        self.admin.count("booking", len(ids))
         booking = self.policy.booking(self.practice, ids, s.cover[ids], day)
         priority = s.priority[ids]
         pid = self.practice.pop.pid
@@ -141,6 +147,7 @@ class RecallDesk:
     def contact(self, ids: np.ndarray, day: int, role: int, minutes: float) -> None:
         """Ask ``role`` (e.g. a federation care coordinator) to phone these patients."""
         pids = self.practice.pop.pid[ids]
+        self.admin.count("contact", len(ids))
         self.books[role].book(Request(day, CONTACT, self.owner, np.full(len(ids), minutes), ids, pids=pids))
 
     def contacted(self, ids: np.ndarray, day: int) -> None:
@@ -164,6 +171,7 @@ class RecallDesk:
         care.excepted_fy[ids[rows], cols] = financial_year(day)
         np.add.at(care.exceptions, ids[rows], 1)
         self.ledger.add("exceptions", len(rows))
+        self.admin.count("exception", len(rows))
 
     def reviewed(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
         """A review of ``cover`` took place: out of the cycle until the regime's next due date."""

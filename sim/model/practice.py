@@ -242,6 +242,7 @@ class Practice:
         self.care.recorded_value[ids[rows[has_value]], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
         self.ledger.by_role("reviews_recorded", roles[coded.any(axis=1)])
         self.ledger.add("items_recorded", float(coded.sum()))
+        self.desk.admin.count("item_coded", coded.sum(axis=1), roles)
 
     def weekly(self, day: int) -> None:
         """Once a week: reviews done opportunistically in the past week's consultations."""

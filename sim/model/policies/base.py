@@ -22,8 +22,10 @@ from typing import Annotated, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.config.contract import AdminSpec
 from sim.config.schema import Scenario
 from sim.engine.clock import Phase
+from sim.model.admin import calendar, check_roles, scheduled_work
 from sim.model.decisions import Booking, ContactOutcome, Decision, Invitation, NonResponse
 from sim.model.view import PracticeView
 from sim.vocabulary import ITEMS, PRACTICE_ROLES
@@ -51,6 +53,8 @@ class PolicyParams(BaseModel):
     opportunistic_minutes: Annotated[float, Field(ge=0)]
     review_adherence_boost: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     """Rise in a patient's peak adherence at each review (e.g. goals agreed in care planning)."""
+    admin: AdminSpec = AdminSpec()
+    """Administrative work the regime causes, per unit of activity and on a calendar (:mod:`sim.model.admin`)."""
 
     @model_validator(mode="after")
     def _items(self) -> PolicyParams:
@@ -96,6 +100,7 @@ class Policy(ABC):
         self.role_index = {r: i for i, r in enumerate(scenario.roles)}
         for role in params.review_minutes:
             self.role_of(role, "review_minutes")
+        check_roles(params.admin, scenario.roles)
         self._recording_table = self._build_recording_table()
 
     def require_minutes(self, roles: set[str], field: str) -> None:
@@ -122,8 +127,19 @@ class Policy(ABC):
         return due
 
     def activities(self) -> Iterable[Activity]:
-        """What the regime does on its own schedule: by default, a recall search."""
-        return [Activity("recall search", Phase.RECALL, every(self.params.recall_every_days), self.invitations)]
+        """What the regime does on its own schedule: by default, a recall search and its scheduled admin."""
+        search = Activity("recall search", Phase.RECALL, every(self.params.recall_every_days), self.invitations)
+        return [search, *self.admin_activities()]
+
+    def admin_activities(self) -> list[Activity]:
+        """Scheduled administrative work (``params.admin.scheduled``): reporting, meetings."""
+        return [
+            Activity(
+                f"admin: {item.purpose}", Phase.CONTRACT_YEAR, calendar(item),
+                lambda practice, day, item=item: scheduled_work(item, int(practice.pop.active.sum())),
+            )
+            for item in self.params.admin.scheduled
+        ]
 
     @abstractmethod
     def invitations(self, practice: PracticeView, day: int) -> Invitation:
