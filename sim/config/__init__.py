@@ -24,13 +24,23 @@ class LoadedScenario:
     path: Path | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """Dotted-path overrides applied on top of the file (``--set``)."""
+    scheme_params: Any = None
+    """The scheme regime's typed parameters, when some practices join a scheme."""
 
     @property
     def name(self) -> str:
         return self.scenario.name
 
-    def make_policy(self) -> Any:
-        return regime_class(self.scenario.regime.policy)(self.policy_params, self.scenario)
+    def make_policy(self, scheme: bool = False, scenario: Scenario | None = None) -> Any:
+        """A new policy object: the scenario's own regime, or the scheme's (``scheme=True``).
+
+        ``scenario`` lets a practice pass its own variant (e.g. its deprivation-adjusted population).
+        """
+        sc = scenario or self.scenario
+        if scheme:
+            assert sc.scheme is not None, "this scenario has no scheme"
+            return regime_class(sc.scheme.regime.policy)(self.scheme_params, sc)
+        return regime_class(sc.regime.policy)(self.policy_params, sc)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> LoadedScenario:
@@ -42,6 +52,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     path = Path(path)
     tree = read_tree(path)
+    _scheme_regime_from(tree, path)
     for dotted, value in (overrides or {}).items():
         _set_path(tree, dotted, value)
     try:
@@ -63,14 +74,43 @@ def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path
         raise ScenarioError(path, "regime.policy", str(exc)) from None
     params = validate(cls.Params, scenario.regime.params, path, prefix="regime.params")
     defaults = {**defaults_provenance(scenario), **defaults_provenance(params, "regime.params")}
+    scheme_params = None
+    if scenario.scheme is not None:
+        try:
+            scheme_cls = regime_class(scenario.scheme.regime.policy)
+        except ValueError as exc:
+            raise ScenarioError(path, "scheme.regime.policy", str(exc)) from None
+        scheme_params = validate(scheme_cls.Params, scenario.scheme.regime.params, path, prefix="scheme.regime.params")
+        defaults |= defaults_provenance(scheme_params, "scheme.regime.params")
     covered = [p for p in defaults if not _has_ancestor(p, provenance)]
     provenance = {**{p: defaults[p] for p in covered}, **provenance}
-    loaded = LoadedScenario(scenario, params, provenance, path)
-    try:
-        loaded.make_policy()
-    except ValueError as exc:
-        raise ScenarioError(path, "regime.params", str(exc)) from None
+    loaded = LoadedScenario(scenario, params, provenance, path, scheme_params=scheme_params)
+    for scheme, field_path in ((False, "regime.params"), (True, "scheme.regime.params")):
+        if scheme and scheme_params is None:
+            continue
+        try:
+            loaded.make_policy(scheme)
+        except ValueError as exc:
+            raise ScenarioError(path, field_path, str(exc)) from None
     return loaded
+
+
+def _scheme_regime_from(tree: dict[str, Any], path: Path) -> None:
+    """``scheme.regime_from: other.yaml`` takes the scheme's regime, and its federation
+    arrangements (shared staff, shared record), from that scenario file."""
+    scheme = tree.get("scheme")
+    if not isinstance(scheme, dict) or "regime_from" not in scheme:
+        return
+    ref = scheme.pop("regime_from")
+    ref = ref.get("value") if isinstance(ref, dict) else ref
+    if not isinstance(ref, str):
+        raise ScenarioError(path, "scheme.regime_from", "must be the name of a scenario file")
+    other = read_tree(path.parent / ref)
+    if "regime" not in other:
+        raise ScenarioError(path, "scheme.regime_from", f"{ref} has no regime")
+    scheme["regime"] = other["regime"]
+    if "federation" in other:
+        tree["federation"] = other["federation"]
 
 
 def defaults_provenance(model: BaseModel, path: str = "") -> dict[str, dict[str, Any]]:

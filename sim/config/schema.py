@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config.clinical import ClinicalSpec
+from sim.config.county import DeprivationSpec, RegimeSpec, SchemeSpec
 from sim.config.types import Locked, NonNegative, Positive, Probability
 from sim.vocabulary import CONDITIONS, FRAILTY, Condition, Item, PracticeRole
 
@@ -163,13 +164,6 @@ class MeasuresSpec(Locked):
     """Years simulated before measuring starts, so recall cycles and the population settle."""
 
 
-class RegimeSpec(Locked):
-    policy: str
-    """A registered policy name (``qof``, ``careplan``) or ``package.module:Class``."""
-    params: dict[str, Any] = {}
-    """The policy's parameters, validated by the policy's own model."""
-
-
 class Scenario(Locked):
     name: str
     description: str = ""
@@ -185,6 +179,9 @@ class Scenario(Locked):
     measures: MeasuresSpec
     clinical: ClinicalSpec
     regime: RegimeSpec
+    deprivation: DeprivationSpec
+    scheme: SchemeSpec | None = None
+    """A local scheme some practices join (the Somerset opt-out); none unless stated."""
 
     @model_validator(mode="after")
     def _unique_indicators(self) -> Scenario:

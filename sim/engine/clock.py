@@ -58,11 +58,12 @@ class Phase(float, Enum):
     """Order of work within a simulated day: the fraction of the day at which it happens.
 
     Events at the same day run in this order, so no process needs to know another's
-    timing: the contract year's own events (informed dissent at its start, the year-end
-    push), then recall searches, then the day's clinics, then the health step (events,
+    timing: a practice switching regime (joining a scheme), the contract year's own
+    events (informed dissent at its start, the year-end push), then recall searches, then the day's clinics, then the health step (events,
     deaths, diagnoses, moves), then measurement (snapshots, closing a financial year).
     """
 
+    SWITCH = 0.1
     CONTRACT_YEAR = 0.2
     RECALL = 0.25
     CLINIC = 0.5

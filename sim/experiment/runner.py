@@ -114,48 +114,53 @@ def run_scenario(
 
 
 def assemble(loaded: LoadedScenario, results: list[tuple[Task, FederationResult]]) -> dict[str, pd.DataFrame]:
-    """Concatenate federation results into long tables keyed by scenario and replication."""
-    keys = {"scenario": loaded.name, "regime": loaded.scenario.regime.policy}
+    """Concatenate federation results into long tables keyed by scenario, regime and replication.
+
+    ``regime`` is each practice's regime when the row was measured, so a mixed county
+    (some practices in a scheme) splits by a group-by.
+    """
     tables: dict[str, pd.DataFrame] = {}
-    for name in ("practices", "snapshots", "control", "activity", "outcomes", "waits", "qof"):
+    for name in ("practices", "snapshots", "control", "activity", "outcomes", "waits", "qof", "patients", "patient_conditions"):
         frames = [pd.DataFrame(getattr(r, name)).assign(replication=rep) for (rep, _), r in results]
-        tables[name] = _front(pd.concat(frames, ignore_index=True), keys)
-    for name in ("patients", "patient_conditions"):
-        frames = [pd.DataFrame(getattr(r, name)).assign(replication=rep) for (rep, _), r in results]
-        tables[name] = _front(pd.concat(frames, ignore_index=True), keys)
-    tables["gaps"] = _front(_gap_table(results), keys)
+        tables[name] = _front(pd.concat(frames, ignore_index=True), loaded)
+    tables["gaps"] = _front(_gap_table(results), loaded)
     rates = loaded.scenario.clinical.cost_per_hour
     tables["cost_rates"] = pd.DataFrame({"scenario": loaded.name, "role": list(rates), "cost_per_hour": list(rates.values())})
     return tables
 
 
 def _gap_table(results: list[tuple[Task, FederationResult]]) -> pd.DataFrame:
-    """Months-since-review histogram per replication, snapshot day and condition."""
+    """Months-since-review histogram per replication, regime, snapshot day and condition."""
     frames = []
     by_rep: dict[int, list[FederationResult]] = {}
     for (rep, _), r in results:
         by_rep.setdefault(rep, []).append(r)
     for rep, feds in by_rep.items():
-        hist = np.sum([np.stack(f.gaps) for f in feds], axis=0)  # [snapshot, condition, month]
         days = feds[0].gap_days
-        s, k, m = np.meshgrid(np.arange(len(days)), np.arange(len(CONDITIONS)), np.arange(GAP_MONTHS), indexing="ij")
-        frames.append(
-            pd.DataFrame(
-                {
-                    "replication": rep,
-                    "day": np.asarray(days)[s.ravel()],
-                    "condition": np.asarray(CONDITIONS)[k.ravel()],
-                    "months_since_review": m.ravel(),
-                    "patients": hist.ravel(),
-                }
+        regimes = sorted({regime for f in feds for snap in f.gaps for regime in snap})
+        for regime in regimes:
+            empty = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)
+            hist = np.sum([np.stack([snap.get(regime, empty) for snap in f.gaps]) for f in feds], axis=0)
+            s, k, m = np.meshgrid(np.arange(len(days)), np.arange(len(CONDITIONS)), np.arange(GAP_MONTHS), indexing="ij")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "regime": regime,
+                        "replication": rep,
+                        "day": np.asarray(days)[s.ravel()],
+                        "condition": np.asarray(CONDITIONS)[k.ravel()],
+                        "months_since_review": m.ravel(),
+                        "patients": hist.ravel(),
+                    }
+                )
             )
-        )
     return pd.concat(frames, ignore_index=True)
 
 
-def _front(df: pd.DataFrame, keys: dict[str, str]) -> pd.DataFrame:
+def _front(df: pd.DataFrame, loaded: LoadedScenario) -> pd.DataFrame:
     """Put the identifying columns first: scenario, regime, replication, then the rest."""
-    for i, (k, v) in enumerate(keys.items()):
-        df.insert(i, k, v)
-    rest = [c for c in df.columns if c not in (*keys, "replication")]
-    return df[[*keys, "replication", *rest]]
+    df.insert(0, "scenario", loaded.name)
+    if "regime" not in df:  # a table with no rows
+        df.insert(1, "regime", loaded.scenario.regime.policy)
+    keys = ["scenario", "regime", "replication"]
+    return df[[*keys, *(c for c in df.columns if c not in keys)]]

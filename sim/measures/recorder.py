@@ -24,13 +24,17 @@ from sim.model.practice import Practice
 from sim.model.qof.achievement import achievement
 from sim.vocabulary import CONDITIONS, FRAILTY
 
+SHARED = "shared"
+"""``regime`` of rows about federation staff, who may serve practices under either regime."""
+
 
 @dataclass
 class FederationResult:
     """Tidy rows from one federation and replication, ready to concatenate."""
 
     snapshots: list[dict[str, Any]] = field(default_factory=list)
-    gaps: list[np.ndarray] = field(default_factory=list)
+    gaps: list[dict[str, np.ndarray]] = field(default_factory=list)
+    """Per snapshot, the months-since-review histogram ``[condition, month]`` of each regime."""
     gap_days: list[int] = field(default_factory=list)
     activity: list[dict[str, Any]] = field(default_factory=list)
     waits: list[dict[str, Any]] = field(default_factory=list)
@@ -56,10 +60,7 @@ class Recorder:
         self.warmup = scenario.measures.warmup_years
         self.horizon = (self.warmup + scenario.years) * DAYS_PER_YEAR
         self.result = FederationResult()
-        self.result.practices = [
-            {"practice": p.index, "federation": self.index, "list_size": p.pop.size, "register_patients": int(p.pop.has.any(axis=1).sum())}
-            for p in self.practices
-        ]
+        self._registers = {p.index: int(p.pop.has.any(axis=1).sum()) for p in self.practices}
 
     def _books(self) -> Iterator[AppointmentBook]:
         for practice in self.practices:
@@ -84,12 +85,15 @@ class Recorder:
         for book in self._books():
             book.close_period()
 
+    def _keys(self, practice: Practice, **more: Any) -> dict[str, Any]:
+        return {"practice": practice.index, "federation": self.index, "regime": practice.regime, **more}
+
     def _snapshot(self, day: int, fy: int) -> None:
-        hist = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)
+        hist: dict[str, np.ndarray] = {}
         for practice in self.practices:
             rows, h = register_snapshot(practice, day)
-            hist += h
-            keys = {"practice": practice.index, "federation": self.index, "day": day, "year": fy}
+            hist[practice.regime] = hist.get(practice.regime, 0) + h
+            keys = self._keys(practice, day=day, year=fy)
             self.result.snapshots.extend({**keys, **row} for row in rows)
             self.result.control.extend({**keys, **row} for row in control_snapshot(practice, day))
         self.result.gaps.append(hist)
@@ -99,7 +103,7 @@ class Recorder:
         day = year_end(fy)
         roles = self.scenario.roles
         for practice in self.practices:
-            keys = {"practice": practice.index, "federation": self.index, "year": fy}
+            keys = self._keys(practice, year=fy)
             self.result.qof.extend({**keys, **row} for row in achievement(practice, day))
             activity, outcomes, waits = practice.ledger.flush()
             for (measure, role, condition, purpose), value in sorted(activity.items()):
@@ -117,11 +121,18 @@ class Recorder:
                     self.result.waits.append({**keys, "kind": WORK_OF[kind], "wait_days": int(wait), "appointments": int(waits[kind, wait])})
         for role, book in self.shared.items():
             self.result.activity.append(
-                {"practice": -1, "federation": self.index, "year": fy, "measure": "minutes_available", "role": roles[role], "condition": "", "purpose": "", "value": book.close_period()}
+                {"practice": -1, "federation": self.index, "regime": SHARED, "year": fy, "measure": "minutes_available", "role": roles[role], "condition": "", "purpose": "", "value": book.close_period()}
             )
 
     def finish(self) -> FederationResult:
-        """Patient-level tables at the end of the run, and the run's totals."""
+        """The practices table, patient-level tables at the end of the run, and the run's totals."""
+        self.result.practices = [
+            {
+                **self._keys(p), "deprivation_quintile": p.quintile, "list_size": p.pop.size,
+                "register_patients": self._registers[p.index],
+            }
+            for p in self.practices
+        ]
         self._patient_tables()
         self.result.days = self.horizon
         self.result.patient_years = sum(p.pop.size for p in self.practices) * self.scenario.years
@@ -138,6 +149,7 @@ class Recorder:
             since = (day - care.last_delivered[ids]) / DAYS_PER_MONTH
             cols = {
                 "practice": np.full(len(ids), practice.index),
+                "regime": np.full(len(ids), practice.regime),
                 "patient": ids,
                 "pid": pop.pid[ids],
                 "age": np.round(pop.age[ids] + self.scenario.years, 1),
@@ -155,6 +167,7 @@ class Recorder:
             rows, k = np.nonzero(pop.has[ids])
             ccols = {
                 "practice": np.full(len(rows), practice.index),
+                "regime": np.full(len(rows), practice.regime),
                 "patient": ids[rows],
                 "pid": pop.pid[ids[rows]],
                 "condition": np.array(CONDITIONS)[k],

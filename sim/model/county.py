@@ -1,4 +1,10 @@
-"""A county's practices: their list sizes, their federations, and building one federation's model."""
+"""A county's practices: list sizes, deprivation, scheme membership, federations; building one federation.
+
+Everything about a practice that is fixed before the run (its list size, its
+deprivation quintile, whether it joins the scheme) is drawn from county-level
+streams of the seed, so it is the same in every replication and every scenario
+with that seed.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ import numpy as np
 import simpy
 
 from sim.config import LoadedScenario
+from sim.config.schema import PopulationSpec, Scenario
+from sim.engine.clock import year_start
 from sim.engine.capacity import AppointmentBook
 from sim.engine.streams import Streams
-from sim.model.policies import resolve
 from sim.model.population import condition_intercepts, generate
 from sim.model.practice import Practice
 from sim.vocabulary import PRACTICE_ROLES
@@ -37,6 +44,84 @@ def federation_plan(loaded: LoadedScenario) -> list[list[int]]:
     return [ids[i : i + spec.federation_size] for i in range(0, spec.count, spec.federation_size)]
 
 
+@dataclass(frozen=True)
+class PracticeProfile:
+    """What is fixed about a practice before the run."""
+
+    index: int
+    list_size: int
+    quintile: int
+    """Deprivation quintile, 1 least to 5 most deprived."""
+    scheme: bool
+    """Whether the practice joins the scheme (from ``scheme.start_year``)."""
+
+
+def deprivation_quintiles(loaded: LoadedScenario) -> np.ndarray:
+    """Each practice's quintile: fixed, or spread evenly over quintiles in an order drawn from the seed."""
+    sc = loaded.scenario
+    count = sc.practices.count
+    if sc.deprivation.quintile != "spread":
+        return np.full(count, sc.deprivation.quintile, dtype=np.int64)
+    rng = Streams(sc.seed, 0, COUNTY_UNIT)["deprivation"]
+    return rng.permutation(np.arange(count) % 5 + 1)
+
+
+def scheme_members(loaded: LoadedScenario, sizes: np.ndarray, quintiles: np.ndarray) -> np.ndarray:
+    """Which practices join the scheme: ``round(share * count)`` of them, chosen by ``selection``."""
+    sc = loaded.scenario
+    count = sc.practices.count
+    member = np.zeros(count, dtype=bool)
+    if sc.scheme is None:
+        return member
+    n = int(round(sc.scheme.share * count))
+    tiebreak = Streams(sc.seed, 0, COUNTY_UNIT)["scheme"].permutation(count)
+    key = {
+        "random": tiebreak,
+        "largest": -sizes,
+        "smallest": sizes,
+        "most_deprived": -quintiles,
+        "least_deprived": quintiles,
+    }[sc.scheme.selection]
+    member[np.lexsort((tiebreak, key))[:n]] = True
+    return member
+
+
+def practice_profiles(loaded: LoadedScenario) -> list[PracticeProfile]:
+    sizes = list_sizes(loaded)
+    quintiles = deprivation_quintiles(loaded)
+    members = scheme_members(loaded, sizes, quintiles)
+    return [PracticeProfile(i, int(sizes[i]), int(quintiles[i]), bool(members[i])) for i in range(len(sizes))]
+
+
+def practice_scenario(loaded: LoadedScenario, quintile: int) -> Scenario:
+    """The scenario as a practice in ``quintile`` sees it: prevalence, response and dissent shifted."""
+    key = (id(loaded.scenario), quintile)
+    if len(_VARIANTS) > 256:  # long-lived sweep workers see many scenarios
+        _VARIANTS.clear()
+    if key not in _VARIANTS:
+        _VARIANTS[key] = (loaded.scenario, _practice_scenario(loaded.scenario, quintile))
+    return _VARIANTS[key][1]
+
+
+_VARIANTS: dict[tuple[int, int], tuple[Scenario, Scenario]] = {}
+"""Per-quintile variants of a scenario (the scenario is kept so its id is not reused)."""
+
+
+def _practice_scenario(sc: Scenario, quintile: int) -> Scenario:
+    dep = sc.deprivation
+    if quintile == 3:
+        return sc
+    pop = sc.population
+    conditions = {
+        c: spec.model_copy(update={"prevalence": min(spec.prevalence * dep.multiplier(dep.prevalence_ratio[c], quintile), 0.95)})
+        for c, spec in pop.conditions.items()
+    }
+    response = pop.response.model_copy(update={"mean": min(pop.response.mean * dep.multiplier(dep.response_ratio, quintile), 0.999)})
+    dissent = min(pop.informed_dissent_share * dep.multiplier(dep.dissent_ratio, quintile), 1.0)
+    population = pop.model_copy(update={"conditions": conditions, "response": response, "informed_dissent_share": dissent})
+    return sc.model_copy(update={"population": population})
+
+
 @dataclass
 class FederationModel:
     """The practices of one federation and its shared staff, on one SimPy clock."""
@@ -52,23 +137,46 @@ def build_federation(loaded: LoadedScenario, replication: int, index: int) -> Fe
     """The practices and shared staff of federation ``index`` in replication ``replication``."""
     sc = loaded.scenario
     env = simpy.Environment()
-    members = federation_plan(loaded)[index]
-    sizes = list_sizes(loaded)
-    intercepts = condition_intercepts(sc.population)
-    federation_list = int(sum(sizes[p] for p in members))
+    every = practice_profiles(loaded)
+    profiles = [every[p] for p in federation_plan(loaded)[index]]
+    federation_list = sum(p.list_size for p in profiles)
     shared = {
         sc.roles.index(name): AppointmentBook(env, sc.roles.index(name), s.fte_per_10000 * federation_list / 10_000, s.minutes_per_fte_day)
         for name, s in sorted(sc.federation.staff.items())
     }
-    policy_class = resolve(sc.regime.policy)
-    practices = []
-    for p in members:
-        streams = Streams(sc.seed, replication, p)
-        pop = generate(sc.population, int(sizes[p]), streams["population"], intercepts)
-        books = {**_practice_books(env, loaded, pop.size), **shared}
-        policy = policy_class(loaded.policy_params, sc)
-        practices.append(Practice(p, index, sc, pop, books, streams, policy, intercepts))
+    practices = [_build_practice(loaded, env, replication, index, profile, shared) for profile in profiles]
     return FederationModel(env, index, practices, shared)
+
+
+def _build_practice(
+    loaded: LoadedScenario, env: simpy.Environment, replication: int, federation: int, profile: PracticeProfile,
+    shared: dict[int, AppointmentBook],
+) -> Practice:
+    sc = practice_scenario(loaded, profile.quintile)
+    intercepts = _intercepts(sc.population)
+    streams = Streams(sc.seed, replication, profile.index)
+    pop = generate(sc.population, profile.list_size, streams["population"], intercepts)
+    books = {**_practice_books(env, loaded, pop.size), **shared}
+    from_start = profile.scheme and sc.scheme is not None and sc.scheme.start_year == 0
+    policy = loaded.make_policy(scheme=from_start, scenario=sc)
+    regime = sc.scheme.regime.policy if from_start and sc.scheme else sc.regime.policy
+    practice = Practice(profile.index, federation, sc, pop, books, streams, policy, intercepts, regime=regime, quintile=profile.quintile)
+    if profile.scheme and sc.scheme is not None and sc.scheme.start_year > 0:
+        practice.switch_at(year_start(sc.scheme.start_year), loaded.make_policy(scheme=True, scenario=sc), sc.scheme.regime.policy)
+    return practice
+
+
+def _intercepts(population: PopulationSpec) -> np.ndarray:
+    """Register intercepts of a population, solved once per population object."""
+    key = id(population)
+    if len(_INTERCEPTS) > 256:
+        _INTERCEPTS.clear()
+    if key not in _INTERCEPTS:
+        _INTERCEPTS[key] = (population, condition_intercepts(population))
+    return _INTERCEPTS[key][1]
+
+
+_INTERCEPTS: dict[int, tuple[PopulationSpec, np.ndarray]] = {}
 
 
 def _practice_books(env: simpy.Environment, loaded: LoadedScenario, list_size: int) -> dict[int, AppointmentBook]:

@@ -50,6 +50,13 @@ class RecallDesk:
         self.state.reset(rows)
         self.state.due[rows] = self.policy.start(self.practice, rows, day)
 
+    def switch(self, policy: Policy, day: int) -> None:
+        """The practice changes regime: the new one plans everyone's next review from their
+        history; patients already invited or booked carry on under the new regime's rules."""
+        self.policy = policy
+        rows = np.arange(self.practice.pop.size)
+        self.state.due[rows] = policy.start(self.practice, rows, day)
+
     def diagnosed(self, ids: np.ndarray, k: int, day: int) -> None:
         self.state.due[ids] = self.policy.on_diagnosis(self.practice, ids, k, day)
 

@@ -18,7 +18,7 @@ import simpy
 from sim.config.clinical import FACTORS
 from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
-from sim.engine.clock import DAYS_PER_YEAR, NEVER
+from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase
 from sim.engine.streams import Streams
 from sim.model.clinical.health import HealthModel
 from sim.model.clinical.state import ClinicalState
@@ -47,9 +47,16 @@ class Practice:
         streams: Streams,
         policy: Policy,
         intercepts: np.ndarray,
+        regime: str = "",
+        quintile: int = 3,
     ) -> None:
         self.index = index
         self.federation = federation
+        self.regime = regime or scenario.regime.policy
+        """The regime in force (its ``regime.policy`` name); changes if the practice switches."""
+        self.quintile = quintile
+        """Deprivation quintile, 1 least to 5 most deprived."""
+        self._switch: tuple[int, Policy, str] | None = None
         self.scenario = scenario
         self.pop = population
         self.books = books
@@ -73,15 +80,34 @@ class Practice:
     # ---------------------------------------------------------- the run
     def start(self, env: simpy.Environment) -> None:
         """Every patient joins the regime's recall; the regime's own activities begin."""
+        if self._switch is not None:
+            env.process(self._switch_process(env, *self._switch))
         self.desk.start(np.arange(self.pop.size), 0)
-        for activity in self.policy.activities():
-            env.process(self._activity(env, activity))
+        self._start_activities(env, 0)
 
-    def _activity(self, env: simpy.Environment, activity: Activity) -> Generator[Any, Any, None]:
+    def _start_activities(self, env: simpy.Environment, from_day: int) -> None:
+        for activity in self.policy.activities():
+            env.process(self._activity(env, activity, self.policy, from_day))
+
+    def _activity(self, env: simpy.Environment, activity: Activity, owner: Policy, from_day: int) -> Generator[Any, Any, None]:
         for day in activity.days():
+            if day < from_day:
+                continue
             yield activity.phase.wait(env, day)
+            if self.policy is not owner:  # the practice has since switched regime
+                return
             decision: Decision = activity.decide(self, day)
             self.desk.apply(decision, day)
+
+    def switch_at(self, day: int, policy: Policy, regime: str) -> None:
+        """Switch to ``policy`` (named ``regime``) at the start of ``day`` (e.g. joining a scheme)."""
+        self._switch = (day, policy, regime)
+
+    def _switch_process(self, env: simpy.Environment, day: int, policy: Policy, regime: str) -> Generator[Any, Any, None]:
+        yield Phase.SWITCH.wait(env, day)
+        self.policy, self.regime = policy, regime
+        self.desk.switch(policy, day)
+        self._start_activities(env, day)
 
     def extra_sessions(self, day: int) -> float:
         return self.policy.extra_sessions(day)
@@ -231,7 +257,7 @@ class Practice:
         coded only if that factor was measured, and codes the measured value.
         """
         ind = self.indicators
-        p = np.where(cover[:, ind.condition], self.policy.recording_table[roles][:, ind.item], 0.0)
+        p = np.where(cover[:, ind.condition], self.policy.recording(roles, ind), 0.0)
         outcome = ind.outcome
         p[:, outcome] *= measured[:, ind.factor[outcome]]
         coded = self.streams["recording"].random(p.shape) < p

@@ -26,6 +26,7 @@ from sim.config.contract import AdminSpec
 from sim.config.schema import Scenario
 from sim.engine.clock import Phase
 from sim.model.admin import calendar, check_roles, scheduled_work
+from sim.model.qof.indicators import Indicators
 from sim.model.decisions import Booking, ContactOutcome, Decision, Invitation, NonResponse
 from sim.model.view import PracticeView
 from sim.vocabulary import ITEMS, PRACTICE_ROLES
@@ -183,6 +184,11 @@ class Policy(ABC):
     def recording_table(self) -> np.ndarray:
         """Coding probabilities as ``[role, item]``, for vectorised recording."""
         return self._recording_table
+
+    def recording(self, roles: np.ndarray, indicators: Indicators) -> np.ndarray:
+        """Probability that each indicator item of a review is coded, ``[reviews, indicators]``,
+        for reviews done by ``roles``."""
+        return self.recording_table[roles][:, indicators.item]
 
     @property
     def opportunistic_probability(self) -> float:
