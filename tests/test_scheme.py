@@ -21,6 +21,16 @@ RUN = {"years": 2, "practices.list_size_mean": 2500, "measures.warmup_years": 1}
 DM = CONDITIONS.index("diabetes")
 
 
+# ------------------------------------------------------------------ dissent
+def test_opt_out_leaves_dissenters_alone():
+    """Patients who dissent from recall get no invitation letters under the scheme either."""
+    p = cached_federation(OPTOUT, {"years": 2, "practices.list_size_mean": 3000, "population.informed_dissent_share": 0.2}).practices[0]
+    dissent = p.pop.dissent & p.pop.has.any(axis=1)
+    assert dissent.sum() > 50
+    assert (p.recall.letters_total[dissent] == 0).all()
+    assert (p.recall.letters_total[~p.pop.dissent & p.pop.has.any(axis=1)] > 0).mean() > 0.5
+
+
 # ------------------------------------------------------------------ mixed county
 MIXED = {"years": 1, "practices.count": 10, "practices.federation_size": 5, "practices.list_size_mean": 700}
 

@@ -133,7 +133,7 @@ class CarePlanning(Policy):
     def invitations(self, practice: PracticeView, day: int) -> Invitation:
         pop, recall = practice.pop, practice.recall
         due = pop.has.any(axis=1) & (recall.due[:, 0] <= day + self.params.invite_lead_days)
-        ids = np.flatnonzero(due & recall.idle() & pop.active)
+        ids = np.flatnonzero(due & recall.idle() & pop.active & ~pop.dissent)  # dissenters are left alone
         return Invitation(ids, pop.has[ids])
 
     def booking(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> Booking:
@@ -152,7 +152,7 @@ class CarePlanning(Policy):
         contact = np.zeros(len(ids), dtype=bool)
         coordinator = self.params.coordinator
         if coordinator is not None:
-            contact = ~again & self._coordinated[self.tier(practice, ids, day)]
+            contact = ~again & self._coordinated[self.tier(practice, ids, day)] & ~practice.pop.dissent[ids]
             return NonResponse(again, contact, self._all_due(practice, ids, day), None, self._coordinator, coordinator.minutes)
         return NonResponse(again, contact, self._all_due(practice, ids, day))
 
