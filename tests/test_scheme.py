@@ -11,6 +11,7 @@ from sim.config import load_scenario
 from sim.measures.groups import headline_by
 from sim.measures.summary import headline
 from sim.model.county import build_federation, practice_profiles, practice_scenario
+from sim.model.policies.careplan import NO_GOAL
 from sim.model.population import generate
 from sim.engine.streams import Streams
 from sim.model.population import condition_intercepts
@@ -19,6 +20,81 @@ from sim.vocabulary import CONDITIONS
 SOMERSET = SCENARIOS / "somerset_county.yaml"
 RUN = {"years": 2, "practices.list_size_mean": 2500, "measures.warmup_years": 1}
 DM = CONDITIONS.index("diabetes")
+
+
+# ------------------------------------------------------------------ retained core
+def _diabetes_record(core: list[str]) -> tuple[float, float]:
+    """Recorded share of the diabetes indicators' denominators, and diabetes patients overdue, %."""
+    run = cached_run(OPTOUT, {**RUN, "regime.params.retained_core.conditions": core})
+    qof = run.tables["qof"]
+    dm = qof[qof.condition == "diabetes"]
+    recorded = dm.numerator_recorded.sum() / dm.denominator.sum()
+    snaps = run.tables["snapshots"]
+    last = snaps[(snaps.condition == "diabetes") & (snaps.year == snaps.year.max())]
+    overdue = last[last.measure == "overdue"].value.sum() / last[last.measure == "register"].value.sum()
+    return recorded, 100 * overdue
+
+
+def test_retained_core_keeps_diabetes_recalled_and_recorded():
+    """With diabetes in the retained core, more of its indicators are recorded and fewer patients are overdue."""
+    kept_recorded, kept_overdue = _diabetes_record(["diabetes", "smi"])
+    lost_recorded, lost_overdue = _diabetes_record(["smi"])
+    assert kept_recorded > lost_recorded + 0.05
+    assert kept_overdue < lost_overdue
+
+
+def test_core_patients_are_planned_at_least_yearly():
+    fed = build_federation(small(OPTOUT), 0, 0)
+    p = fed.practices[0]
+    policy = p.policy
+    policy.start(p, np.arange(p.pop.size), 0)
+    ids = np.flatnonzero(p.pop.has[:, DM])
+    assert (policy.interval(p, ids, 0) <= 366).all()
+
+
+# ------------------------------------------------------------------ goals
+def test_goals_shorten_and_lengthen_intervals():
+    """A patient's agreed goal scales their need tier's interval, in both directions."""
+    fed = build_federation(small(OPTOUT, regime__params__retained_core__conditions=[]), 0, 0)
+    p = fed.practices[0]
+    policy = p.policy
+    policy.start(p, np.arange(p.pop.size), 0)
+    ids = np.flatnonzero(p.pop.has.any(axis=1))
+    names = list(policy.params.goals)
+    policy._goal[ids] = NO_GOAL
+    plain = policy.interval(p, ids, 0).astype(float)
+    for name in ("more_support", "fewer_reviews"):
+        policy._goal[ids] = names.index(name)
+        factor = policy.params.goals[name].interval_factor
+        np.testing.assert_allclose(policy.interval(p, ids, 0), np.floor(plain * factor), atol=1)
+    assert policy.params.goals["more_support"].interval_factor < 1 < policy.params.goals["fewer_reviews"].interval_factor
+
+
+def test_goals_change_how_often_patients_are_reviewed():
+    """Everyone wanting closer support gets more reviews than everyone wanting fewer."""
+    none = {"regime.params.goals.more_support.share": 0.0, "regime.params.goals.fewer_reviews.share": 0.0,
+            "regime.params.goals.self_management.share": 0.0}
+    more = headline(cached_run(OPTOUT, {**RUN, **none, "regime.params.goals.more_support.share": 1.0}).tables).iloc[0]
+    fewer = headline(cached_run(OPTOUT, {**RUN, **none, "regime.params.goals.fewer_reviews.share": 1.0}).tables).iloc[0]
+    assert more["reviews_delivered_per_1000_register"] > 1.2 * fewer["reviews_delivered_per_1000_register"]
+
+
+def test_self_management_plan_covers_only_the_core():
+    fed = build_federation(small(OPTOUT), 0, 0)
+    p = fed.practices[0]
+    policy = p.policy
+    policy.start(p, np.arange(p.pop.size), 0)
+    both = np.flatnonzero(p.pop.has[:, DM] & p.pop.has[:, CONDITIONS.index("hypertension")])
+    policy._goal[both] = list(policy.params.goals).index("self_management")
+    cover = policy.plan_covers(p, both)
+    assert cover[:, DM].all() and not cover[:, CONDITIONS.index("hypertension")].any()
+
+
+def test_goals_cannot_exceed_everyone():
+    from sim.config import ScenarioError
+
+    with pytest.raises(ScenarioError, match="goal shares"):
+        small(OPTOUT, regime__params__goals__fewer_reviews__share=0.9, regime__params__goals__more_support__share=0.5)
 
 
 # ------------------------------------------------------------------ dissent

@@ -1,77 +1,41 @@
-"""Somerset-style opt-out: discretionary, personalised care planning.
+"""The Somerset scheme as practised: personalised care planning with a retained core.
 
-Review intervals follow need (multimorbidity, frailty, age) rather than a fixed
-cycle; one combined, longer review covers all of a patient's conditions; the
-role doing it depends on need and can be federation staff; some patients agree
-fewer reviews; non-responders are not exception-reported but may be phoned by a
-care coordinator; recording is discretionary.
+From the reports of the scheme: practices stopped recording most indicators but kept
+"good markers of clinical care" such as diabetes and serious mental illness; took "a
+discretionary approach ... based on individual discussion with patients about their
+needs and aspirations"; focused on complex multimorbidity and the frail elderly;
+shifted work between GPs, nurses, HCAs and federation staff; shared records; and
+reported to the commissioner every quarter.
+
+So: a review interval by need (multimorbidity, frailty, age), changed in either
+direction by the goals the patient agrees; one combined, longer care-planning
+review covering what the patient's plan covers; the role by need, some complex
+reviews by federation staff; the retained core recalled at least yearly and
+recorded as under QOF; non-responders never exception-reported, complex ones
+phoned by a care coordinator; patients who dissent left alone; the rest of the
+record discretionary.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from sim.engine.clock import DAYS_PER_YEAR, months
 from sim.model.decisions import Booking, ContactOutcome, Invitation, NonResponse
-from sim.model.policies.base import Policy, PolicyParams, Probability
+from sim.model.policies.base import Policy
+from sim.model.policies.careplan_params import TIERS, CarePlanParams
+from sim.model.qof.indicators import Indicators
 from sim.model.view import PracticeView
-from sim.vocabulary import FRAILTY
+from sim.vocabulary import CONDITIONS, FRAILTY, ITEMS
 
-Tier = Literal["low", "medium", "high"]
-TIERS: tuple[str, ...] = ("low", "medium", "high")
-Frailty = Literal["fit", "mild", "moderate", "severe"]
-
-
-class _Locked(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HighNeed(_Locked):
-    min_conditions: Annotated[int, Field(ge=1)]
-    min_frailty: Frailty
-
-
-class LowNeed(_Locked):
-    max_conditions: Annotated[int, Field(ge=1)]
-    max_age: Annotated[float, Field(gt=0)]
-    max_frailty: Frailty
-
-
-class SharedCare(_Locked):
-    """Route a share of one tier's reviews to federation staff."""
-
-    tier: Tier
-    role: str
-    share: Probability
-
-
-class Coordinator(_Locked):
-    """Phone non-responders in some tiers instead of giving up."""
-
-    role: str
-    tiers: list[Tier]
-    minutes: Annotated[float, Field(gt=0)]
-    success: Probability
-
-
-class CarePlanParams(PolicyParams):
-    interval_months: dict[Tier, Annotated[float, Field(gt=0)]]
-    high_need: HighNeed
-    low_need: LowNeed
-    invite_lead_days: Annotated[int, Field(ge=0)]
-    fewer_reviews_share: Probability
-    fewer_reviews_factor: Annotated[float, Field(ge=1.0)]
-    role: dict[Tier, str]
-    shared_care: SharedCare | None = None
-    coordinator: Coordinator | None = None
-    shared_record_opportunistic_probability: Probability
+NO_GOAL = -1
+"""Goal index of patients whose plan follows their need tier unchanged."""
 
 
 class CarePlanning(Policy):
-    """Need-based intervals, one combined care-planning review, discretionary recording."""
+    """Personalised care planning: intervals by need and the patient's goals, a retained core."""
 
     name = "careplan"
     Params = CarePlanParams
@@ -92,6 +56,14 @@ class CarePlanning(Policy):
         if params.coordinator:
             self._coordinator = self.role_of(params.coordinator.role, "coordinator.role")
             self._coordinated = np.array([t in params.coordinator.tiers for t in TIERS])
+        core = params.retained_core
+        self._core = np.array([c in core.conditions for c in CONDITIONS])
+        self._core_interval = months(core.interval_months)
+        goals = list(params.goals.values())
+        self._goal_cum = np.cumsum([g.share for g in goals])
+        self._goal_factor = np.array([g.interval_factor for g in goals] + [1.0])  # last: no goal
+        self._goal_core_only = np.array([g.covers == "core" for g in goals] + [False])
+        self._goal: np.ndarray = np.zeros(0, dtype=np.int64)
 
     # ------------------------------------------------------------------ need
     def tier(self, practice: PracticeView, ids: np.ndarray, day: int) -> np.ndarray:
@@ -105,9 +77,25 @@ class CarePlanning(Policy):
         is_low = (n_cond <= low.max_conditions) & (age < low.max_age) & (frailty <= FRAILTY.index(low.max_frailty))
         return np.where(is_high, 2, np.where(is_low, 0, 1))
 
+    def goal(self, ids: np.ndarray) -> np.ndarray:
+        """Index of each patient's agreed goal in ``params.goals`` (``NO_GOAL`` for none)."""
+        return self._goal[ids]
+
     def interval(self, practice: PracticeView, ids: np.ndarray, day: int) -> np.ndarray:
-        days = self._interval[self.tier(practice, ids, day)]
-        return np.where(self._fewer_reviews[ids], days * self.params.fewer_reviews_factor, days).astype(np.int32)
+        """Days to the next plan review: the need tier's interval scaled by the patient's goal,
+        but no longer than the retained core's interval for patients on a core register."""
+        days = self._interval[self.tier(practice, ids, day)] * self._goal_factor[self._goal[ids]]
+        on_core = (practice.pop.has[ids] & self._core).any(axis=1)
+        days = np.where(on_core, np.minimum(days, self._core_interval), days)
+        return days.astype(np.int32)
+
+    def plan_covers(self, practice: PracticeView, ids: np.ndarray) -> np.ndarray:
+        """Conditions each patient's plan reviews: all their registers, or only the retained
+        core for those whose goal is to manage the rest themselves (all, if they have no core condition)."""
+        has = practice.pop.has[ids]
+        core_only = self._goal_core_only[self._goal[ids]]
+        core = has & self._core
+        return np.where((core_only & core.any(axis=1))[:, None], core, has)
 
     def _all_due(self, practice: PracticeView, ids: np.ndarray, day: int) -> np.ndarray:
         """One plan covers every condition: the same due date in every column."""
@@ -115,12 +103,13 @@ class CarePlanning(Policy):
 
     # ------------------------------------------------------------ life cycle
     def start(self, practice: PracticeView, rows: np.ndarray, day: int) -> np.ndarray:
-        """Whether each joining patient agrees fewer reviews; first plan one interval after
-        their earliest past review (now if never reviewed)."""
-        if not hasattr(self, "_fewer_reviews"):
-            self._fewer_reviews = np.zeros(practice.pop.size, dtype=bool)
-        rng = practice.streams["preference"]
-        self._fewer_reviews[rows] = rng.random(len(rows)) < self.params.fewer_reviews_share
+        """Agree each joining patient's goal; first plan one interval after their earliest
+        past review (now if never reviewed)."""
+        if len(self._goal) != practice.pop.size:
+            self._goal = np.full(practice.pop.size, NO_GOAL, dtype=np.int64)
+        draw = practice.streams["preference"].random(len(rows))
+        chosen = np.searchsorted(self._goal_cum, draw, side="right")
+        self._goal[rows] = np.where(chosen < len(self._goal_cum), chosen, NO_GOAL)
         has = practice.pop.has[rows]
         earliest = np.where(has, practice.care.last_delivered[rows], np.iinfo(np.int32).max).min(axis=1)
         first = np.where(has.any(axis=1), earliest + self.interval(practice, rows, day), day)
@@ -131,10 +120,11 @@ class CarePlanning(Policy):
         return np.minimum(practice.recall.due[ids], day)
 
     def invitations(self, practice: PracticeView, day: int) -> Invitation:
+        """Patients whose plan review is due; those who dissent are not invited."""
         pop, recall = practice.pop, practice.recall
         due = pop.has.any(axis=1) & (recall.due[:, 0] <= day + self.params.invite_lead_days)
-        ids = np.flatnonzero(due & recall.idle() & pop.active & ~pop.dissent)  # dissenters are left alone
-        return Invitation(ids, pop.has[ids])
+        ids = np.flatnonzero(due & recall.idle() & pop.active & ~pop.dissent)
+        return Invitation(ids, self.plan_covers(practice, ids))
 
     def booking(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> Booking:
         tier = self.tier(practice, ids, day)
@@ -143,11 +133,12 @@ class CarePlanning(Policy):
         if shared is not None:
             draw = practice.streams["shared_care"].random(len(ids)) < shared.share
             roles = np.where((tier == TIERS.index(shared.tier)) & draw, self._shared_role, roles)
-        return Booking(roles, self.review_minutes(roles, practice.pop.has[ids].sum(axis=1)))
+        return Booking(roles, self.review_minutes(roles, cover.sum(axis=1)))
 
     def after_no_response(self, practice: PracticeView, ids: np.ndarray, day: int) -> NonResponse:
-        """Another letter up to the limit; then the coordinator phones high-need patients;
-        the rest are offered a review again after their usual interval (never excepted)."""
+        """Another letter up to the limit; then the coordinator phones complex patients who
+        have not dissented; the rest are offered a review again after their usual interval
+        (never excepted)."""
         again = practice.recall.letters[ids] < self.params.letters_max
         contact = np.zeros(len(ids), dtype=bool)
         coordinator = self.params.coordinator
@@ -164,8 +155,23 @@ class CarePlanning(Policy):
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
         return self._all_due(practice, ids, day)
 
+    # ------------------------------------------------------------ recording
+    def recording(self, roles: np.ndarray, indicators: Indicators) -> np.ndarray:
+        """Discretionary coding, except the retained core's indicators, coded as the core says."""
+        p = super().recording(roles, indicators)
+        core = self._core[indicators.condition]
+        if core.any():
+            kept = np.array([self.params.retained_core.recording[i] for i in ITEMS])[indicators.item[core]]
+            can_code = self.recording_table[roles][:, indicators.item[core]] > 0  # no shared record, no coding
+            p[:, core] = np.where(can_code, kept, 0.0)
+        return p
+
     @property
     def opportunistic_probability(self) -> float:
         if self.scenario.federation.shared_record:
             return self.params.shared_record_opportunistic_probability
         return self.params.opportunistic_probability
+
+    def longest_cycle_days(self) -> int:
+        """The longest interval a plan can set: the low-need interval at the longest goal factor."""
+        return int(self._interval.max() * self._goal_factor.max())
