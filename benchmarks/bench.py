@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 from sim.config import load_scenario
-from sim.engine.federation import run_federation
-from sim.experiment.runner import run_scenario
+from sim.experiment.runner import run_federation, run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

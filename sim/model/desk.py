@@ -54,6 +54,7 @@ class RecallDesk:
         """The practice changes regime: the new one plans everyone's next review from their
         history; patients already invited or booked carry on under the new regime's rules."""
         self.policy = policy
+        self.admin = AdminClerk(policy.params.admin, self.ledger, self.practice.scenario.roles)
         rows = np.arange(self.practice.pop.size)
         self.state.due[rows] = policy.start(self.practice, rows, day)
 
