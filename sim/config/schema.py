@@ -162,6 +162,8 @@ class MeasuresSpec(Locked):
     snapshots_per_year: Annotated[int, Field(ge=1, le=52)]
     warmup_years: Annotated[int, Field(ge=0, le=20)] = 0
     """Years simulated before measuring starts, so recall cycles and the population settle."""
+    patient_tables: bool = True
+    """Write the patient-level tables (one row per register patient); national runs turn them off."""
 
 
 class Scenario(Locked):

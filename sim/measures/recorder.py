@@ -133,7 +133,8 @@ class Recorder:
             }
             for p in self.practices
         ]
-        self._patient_tables()
+        if self.scenario.measures.patient_tables:
+            self._patient_tables()
         self.result.days = self.horizon
         self.result.patient_years = sum(p.pop.size for p in self.practices) * self.scenario.years
         self.result.alive = {p.index: int(p.pop.active.sum()) for p in self.practices}
