@@ -74,7 +74,7 @@ def simulate_federation(loaded: LoadedScenario, replication: int, index: int) ->
 
 def run_federation(loaded: LoadedScenario, replication: int, index: int) -> FederationResult:
     """Simulate federation ``index`` of the scenario for one replication (a task for any scheduler)."""
-    return simulate_federation(loaded, replication, index).result
+    return simulate_federation(loaded, replication, index).result.compact()
 
 
 def tasks_for(loaded: LoadedScenario, replications: Iterable[int]) -> list[Task]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, REVIEW, WORK_OF, AppointmentBook
@@ -47,6 +48,22 @@ class FederationResult:
     days: int = 0
     patient_years: float = 0.0
     alive: dict[int, int] = field(default_factory=dict)
+
+    def compact(self) -> FederationResult:
+        """The same result with every list of rows turned into a columnar table.
+
+        A worker sends this back: columns pickle and hold far smaller than lists of
+        dicts, so a national run keeps one small table per federation, not millions of dicts.
+        """
+        for name in ROW_TABLES:
+            rows = getattr(self, name)
+            if isinstance(rows, list):
+                setattr(self, name, pd.DataFrame(rows))
+        return self
+
+
+ROW_TABLES = ("practices", "snapshots", "control", "activity", "outcomes", "waits", "qof")
+"""Tables recorded as lists of row dicts during the run."""
 
 
 class Recorder:
