@@ -17,6 +17,12 @@ from sim.experiment.runner import RunResult
 from sim.experiment.stats import paired_differences, summarise
 from sim.measures.summary import HEADLINES, headline
 
+INTERVALS = (
+    "95% intervals over replications: for percentages on the logit scale and for counts, rates, times and costs "
+    "on the log scale, so they stay in range; differences are paired by replication (common random numbers) "
+    "with t intervals"
+)
+
 
 def compare(
     scenarios: Sequence[LoadedScenario],
@@ -79,7 +85,7 @@ def write_comparison(
         "replications": results[0].replications,
         "warmup_years": {s.name: s.scenario.measures.warmup_years for s in scenarios},
         "years_reported": {s.name: s.scenario.years for s in scenarios},
-        "interval": "95% t interval over replications; differences paired by replication (common random numbers)",
+        "interval": INTERVALS,
         "run_seconds": {r.scenario: round(r.seconds, 2) for r in results},
         "versions": versions(),
         **(extra or {}),
