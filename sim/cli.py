@@ -158,9 +158,11 @@ def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Names
     except Interrupted as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 130
-    from sim.output.report import write_report
+    from sim.output.report import answer_text, write_report
 
     report = write_report(written)
+    if report and (text := answer_text(written)):
+        print(text)
     print(f"wrote {written}" + (f"; report: {report}" if report else ""))
     return 0
 
@@ -170,7 +172,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sim.output.report import build_report
 
     try:
-        drawn = plots.make_plots(args.folder)
+        drawn = plots.make_plots(args.folder, svg=True)
         report = build_report(args.folder)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.engine.clock import year_label
-
+from sim.experiment.stats import paired_differences, summarise
 from sim.output.words import REGIME_LABELS
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -69,6 +71,16 @@ class Comparison:
             words = "QOF recall, incentives withdrawn"
         return f"{scenario} ({words})"
 
+    @cached_property
+    def short_labels(self) -> dict[str, str]:
+        """Each scenario in a reader's words, from its description (see :func:`short_descriptions`)."""
+        return short_descriptions({s: str(self.manifests[s].get("description") or "") for s in self.scenarios}, self.label)
+
+    @cached_property
+    def setting(self) -> str:
+        """What every scenario's description shares, e.g. ``One typical practice`` (may be empty)."""
+        return common_words([first_clause(str(self.manifests[s].get("description") or "")) for s in self.scenarios])
+
     def parameters(self, scenario: str | None = None) -> dict[str, Any]:
         return dict(self.manifests[scenario or self.baseline].get("parameters", {}))
 
@@ -79,6 +91,40 @@ class Comparison:
             frames = [pd.read_parquet(p) for p in paths if p.is_file()]
             self._tables[name] = pd.concat(frames, ignore_index=True) if frames else None
         return self._tables[name]
+
+    @cached_property
+    def headline(self) -> pd.DataFrame | None:
+        """Every scenario's ``headline.csv`` (one row per replication), or None if any is missing."""
+        paths = [self.folder / s / "headline.csv" for s in self.scenarios]
+        if not all(p.is_file() for p in paths):
+            return None
+        return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+
+    def levels(self) -> pd.DataFrame:
+        """Mean and interval of each headline measure per scenario, computed from the
+        replications so the interval respects the measure's range; ``comparison.csv`` without them."""
+        if self.headline is None:
+            return self.csv("comparison.csv")
+        return summarise(self.headline)
+
+    def differences(self) -> pd.DataFrame:
+        """Paired differences from the baseline per scenario and measure (``differences.csv`` without replications)."""
+        if self.headline is None:
+            return self.csv("differences.csv")
+        return paired_differences(self.headline, self.baseline)
+
+    def utilisation(self) -> pd.DataFrame | None:
+        """Share (%) of each role's session minutes booked, per scenario, over the whole run."""
+        act = self.table("activity")
+        if act is None or not {"measure", "role", "value"} <= set(act.columns):
+            return None
+        minutes = act[act["measure"].isin(["minutes_ltc", "minutes_other", "minutes_available"])]
+        wide = minutes.groupby(["scenario", "role", "measure"])["value"].sum().unstack(fill_value=0.0)
+        if "minutes_available" not in wide:
+            return None
+        used = wide.get("minutes_ltc", 0.0) + wide.get("minutes_other", 0.0)
+        share = 100 * used / wide["minutes_available"].where(wide["minutes_available"] > 0)
+        return share.rename("used_pct").dropna().reset_index()
 
     def csv(self, name: str) -> pd.DataFrame:
         path = self.folder / name
@@ -119,3 +165,88 @@ def reported_years(comp: Comparison, scenario: str) -> str:
     first = warmup_years(comp, scenario)
     years = int(comp.manifests[scenario].get("years", 0) or 0)
     return f"{year_label(first)} to {year_label(first + max(years - 1, 0))}"
+
+
+def first_clause(description: str) -> str:
+    """A description up to its first colon, semicolon or full stop."""
+    return re.split(r"[:;]|\.(?:\s|$)", " ".join(description.split()), maxsplit=1)[0].strip()
+
+
+def common_words(texts: list[str]) -> str:
+    """The words every text starts with (nothing for fewer than two texts)."""
+    if len(texts) < 2:
+        return ""
+    split = [t.split() for t in texts]
+    shared = []
+    for words in zip(*split, strict=False):
+        if len(set(words)) > 1:
+            break
+        shared.append(words[0])
+    return " ".join(shared)
+
+
+def short_descriptions(descriptions: dict[str, str], fallback: Any = str) -> dict[str, str]:
+    """Scenario labels from their descriptions' first clauses, less the words all share:
+    ``One typical practice under Somerset-style opt-out`` becomes ``Under Somerset-style opt-out``
+    beside ``One typical practice under QOF recall``. Falls back to ``fallback(name)``
+    where a description is missing or two labels would be the same."""
+    clauses = {s: first_clause(d) for s, d in descriptions.items()}
+    shared = len(common_words(list(clauses.values())).split())
+    labels = {s: " ".join(c.split()[shared:]) or c for s, c in clauses.items()}
+    labels = {s: (text[:1].upper() + text[1:]) if text else fallback(s) for s, text in labels.items()}
+    if len(set(labels.values())) < len(labels):
+        return {s: fallback(s) for s in descriptions}
+    return labels
+
+
+# ---------------------------------------------------------------- provenance
+def lookup(tree: Any, path: str) -> Any:
+    """Value at a dotted field path (``a.b[2].c``) of a parameter tree, or None."""
+    node = tree
+    for part in path.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("[") and isinstance(node, list):
+            index = int(part[1:-1])
+            node = node[index] if index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def provenance_rows(comp: Comparison) -> list[dict[str, Any]]:
+    """One row per parameter path: its value and provenance in each scenario."""
+    paths: dict[str, None] = {}
+    for s in comp.scenarios:
+        paths.update(dict.fromkeys(comp.manifests[s].get("provenance", {})))
+    rows = []
+    for path in paths:
+        per = {}
+        for s in comp.scenarios:
+            prov = comp.manifests[s].get("provenance", {}).get(path)
+            per[s] = (lookup(comp.parameters(s), path), prov or {})
+        rows.append({"path": path, "per": per})
+    return rows
+
+
+def differing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose value differs between scenarios: the scenario logic in numbers."""
+    out = []
+    for row in rows:
+        values = {json.dumps(v, sort_keys=True, default=str) for v, _ in row["per"].values()}
+        if len(values) > 1:
+            out.append(row)
+    return out
+
+
+def provenance_counts(comp: Comparison) -> list[tuple[str, int, int, int]]:
+    """(scenario, values, sourced, assumed) per scenario."""
+    out = []
+    for s in comp.scenarios:
+        prov = comp.manifests[s].get("provenance", {})
+        sourced = sum("source" in p for p in prov.values())
+        assumed = sum("assumption" in p and "source" not in p for p in prov.values())
+        out.append((s, len(prov), sourced, assumed))
+    return out

@@ -19,36 +19,40 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+from sim.output.plots.answer import plot_answer
 from sim.output.plots.clinical import plot_outcomes, plot_risk_factor_control
-from sim.output.plots.common import DPI, STYLE, PlotSpec
+from sim.output.plots.common import DPI, PX_PER_IN, STYLE, PlotSpec
 from sim.output.plots.monitoring import plot_lost_to_follow_up, plot_overdue, plot_review_gaps
 from sim.output.plots.recording import plot_qof
-from sim.output.plots.summary import plot_summary
 from sim.output.plots.workload import plot_clinician_hours, plot_waits
 from sim.output.reader import Comparison
 
-PLOTS: tuple[PlotSpec, ...] = (
-    PlotSpec("summary", "Summary of differences on the headline measures", plot_summary),
-    PlotSpec("review_gaps", "Time since last review at the end of the run", plot_review_gaps),
-    PlotSpec("overdue", "Register patients overdue a review, by condition", plot_overdue),
-    PlotSpec("lost_to_follow_up", "Register patients lost to follow-up", plot_lost_to_follow_up),
-    PlotSpec("clinician_hours", "Clinician hours by role and kind of work", plot_clinician_hours),
-    PlotSpec("waits", "Waiting time for routine appointments", plot_waits),
-    PlotSpec("qof", "QOF achievement, recorded versus delivered", plot_qof),
-    PlotSpec("control", "Risk-factor control over time", plot_risk_factor_control),
-    PlotSpec("outcomes", "Clinical events, admissions and deaths", plot_outcomes),
-)
-"""Every plot, in report order. ``control`` and ``outcomes`` need the clinical layer's tables."""
+MONITORING, WORKLOAD, OUTCOMES, RECORDING = "Monitoring gaps", "Workload and access", "Outcomes", "Recording and QOF"
 
-REQUIRED = ("summary", "review_gaps", "overdue", "lost_to_follow_up", "clinician_hours", "waits", "qof")
+PLOTS: tuple[PlotSpec, ...] = (
+    PlotSpec("answer", "The answer at a glance", plot_answer, "Answer"),
+    PlotSpec("overdue", "Register patients overdue a review", plot_overdue, MONITORING),
+    PlotSpec("review_gaps", "Time since last review at the end of the run", plot_review_gaps, MONITORING),
+    PlotSpec("lost_to_follow_up", "Register patients lost to follow-up", plot_lost_to_follow_up, MONITORING),
+    PlotSpec("clinician_hours", "Clinician hours by role and kind of work", plot_clinician_hours, WORKLOAD),
+    PlotSpec("waits", "Waiting time for routine appointments", plot_waits, WORKLOAD),
+    PlotSpec("control", "Risk-factor control over time", plot_risk_factor_control, OUTCOMES),
+    PlotSpec("outcomes", "Clinical events, admissions and deaths", plot_outcomes, OUTCOMES),
+    PlotSpec("qof", "QOF achievement, recorded versus delivered", plot_qof, RECORDING),
+)
+"""Every plot, in report order, with the report section it belongs to. ``control`` and
+``outcomes`` need the clinical layer's tables."""
+
+REQUIRED = ("answer", "review_gaps", "overdue", "lost_to_follow_up", "clinician_hours", "waits", "qof")
 """Plots every comparison folder gets from the tables written today."""
 
 
-def make_plots(folder: Path) -> list[Path]:
-    """Write every plot whose data are present to ``folder/plots`` as PNG and SVG.
+def make_plots(folder: Path, svg: bool = False) -> list[Path]:
+    """Write every plot whose data are present to ``folder/plots`` as PNG (the report
+    embeds these) and, with ``svg``, as SVG too, for publication.
 
     Returns the paths written; ``plots/index.json`` lists each plot's name,
-    title, caption and files, in report order.
+    title, report section, caption, files and display width, in report order.
     """
     folder = Path(folder)
     comp = Comparison.load(folder)
@@ -61,18 +65,21 @@ def make_plots(folder: Path) -> list[Path]:
             plot = spec.draw(comp)
             if plot is None:
                 continue
-            png, svg = _save(plot.fig, out / spec.name)
-            index.append({"name": spec.name, "title": spec.title, "caption": plot.caption, "png": png.name, "svg": svg.name})
+            files = _save(plot.fig, out / spec.name, svg)
+            width = round(plot.fig.get_figwidth() * PX_PER_IN)
+            entry = {"name": spec.name, "title": spec.title, "group": spec.group, "caption": plot.caption, "width": width}
+            index.append(entry | {f.suffix[1:]: f.name for f in files})
     (out / "index.json").write_text(json.dumps(index, indent=2))
-    return [out / entry[kind] for entry in index for kind in ("png", "svg")]
+    return [out / entry[kind] for entry in index for kind in ("png", "svg") if kind in entry]
 
 
-def _save(fig: Figure, stem: Path) -> list[Path]:
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+def _save(fig: Figure, stem: Path, svg: bool) -> list[Path]:
+    png = stem.with_suffix(".png")
     fig.savefig(png, dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-    fig.set_layout_engine("none")  # keep the layout just computed: saving again need not redo it
-    fig.savefig(svg, metadata={"Date": None})
-    return [png, svg]
+    if not svg:
+        return [png]
+    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None})
+    return [png, stem.with_suffix(".svg")]
 
 
 def _remove_previous(out: Path) -> None:

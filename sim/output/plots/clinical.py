@@ -9,11 +9,13 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from sim.engine.clock import DAYS_PER_YEAR, year_label
-from sim.output.plots.common import Plot, band, ci_table, date_axis, has_columns, panels, to_dates, uncertainty_note
+from sim.output.plots.common import SHARE, Plot, band, ci_table, date_axis, has_columns, panels, to_dates, uncertainty_note
 from sim.output.reader import Comparison
 from sim.output.words import EVENT_LABELS, FACTOR_LABELS, condition_label
 
 
+MAX_PANELS = 6
+"""Small multiples stay readable at report width up to about six panels."""
 CONTROL_COLUMNS = {"day", "indicator", "register", "controlled_true", "controlled_recorded"}
 OUTCOME_COLUMNS = {"year", "measure", "value"}
 
@@ -32,7 +34,7 @@ def plot_risk_factor_control(comp: Comparison) -> Plot | None:
     per = control.groupby(["scenario", "replication", "day", "indicator"], sort=False)[cols].sum().reset_index()
     den = per["register"].where(per["register"] > 0)
     per["true"], per["recorded"] = 100 * per["controlled_true"] / den, 100 * per["controlled_recorded"] / den
-    cis = {basis: ci_table(per, ["scenario", "day", "indicator"], basis) for basis in ("true", "recorded")}
+    cis = {basis: ci_table(per, ["scenario", "day", "indicator"], basis, SHARE) for basis in ("true", "recorded")}
     meta = control.drop_duplicates("indicator").set_index("indicator")
     styles = {"true": "-", "recorded": "--"}
     factors = comp.parameters().get("clinical", {}).get("factors", {})
@@ -47,7 +49,7 @@ def plot_risk_factor_control(comp: Comparison) -> Plot | None:
         ax.set_ylim(0, 100)
         date_axis(ax, 2 if per["day"].max() > 4 * DAYS_PER_YEAR else 1)
 
-    indicators = list(dict.fromkeys(per["indicator"]))
+    indicators = list(dict.fromkeys(per["indicator"]))[:MAX_PANELS]
     handles = [Line2D([], [], color="#444444", linestyle=st, label=f"{b} control") for b, st in styles.items()]
     fig = panels(
         comp, indicators, draw, "Risk-factor control over time: true level versus what the record shows",
@@ -89,7 +91,7 @@ def plot_outcomes(comp: Comparison) -> Plot | None:
     if outcomes is None or outcomes.empty or not has_columns(outcomes, "outcomes", OUTCOME_COLUMNS):
         return None
     years = comp.patient_years(by_year=True)
-    measures = _event_measures(set(outcomes["measure"]))
+    measures = _event_measures(set(outcomes["measure"]))[:MAX_PANELS]
     if years is None or not measures:
         return None
     keys = ["scenario", "replication", "year"]
@@ -116,7 +118,8 @@ def plot_outcomes(comp: Comparison) -> Plot | None:
     )
     caption = (
         "Modelled clinical events, emergency admissions and deaths per 1,000 registered patient-years in each financial "
-        "year, summed over practices. Each panel has its own vertical scale."
+        f"year, summed over practices. Each panel has its own vertical scale. The first {MAX_PANELS} kinds of event are drawn; "
+        "every event's rate over the run is in the table of all measures."
     )
     return Plot(fig, caption)
 

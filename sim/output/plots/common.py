@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.engine.clock import DAYS_PER_YEAR, START_YEAR, year_label
-from sim.experiment.stats import mean_ci
+from sim.experiment.stats import Range, interval
 from sim.output.reader import Comparison
 
 STYLE: dict[str, Any] = {
@@ -55,21 +55,27 @@ STYLE: dict[str, Any] = {
 HEADER_PAD_IN = 0.12
 TITLE_IN = 0.34
 SUBTITLE_LINE_IN = 0.21
-LEGEND_IN = 0.36
-DPI = 150
+LEGEND_IN = 0.3
+MAX_WIDTH_IN = 10.5
+"""Figures are at most this wide, so the report shows them at their own size (PX_PER_IN)."""
+PX_PER_IN = 100
+"""Report pixels per figure inch: 11 pt text reads as about 15 px at 100% zoom."""
+DPI = 130
+"""PNG resolution: a little sharper than the report shows, for high-density screens."""
+SHARE: Range = (0.0, 100.0)
+NON_NEGATIVE: Range = (0.0, float("inf"))
 
 
-def ci_table(df: pd.DataFrame, keys: Sequence[str], value: str) -> pd.DataFrame:
-    """Mean and 95% t interval of ``value`` over replications, per ``keys``.
+def ci_table(df: pd.DataFrame, keys: Sequence[str], value: str, bounds: Range = NON_NEGATIVE) -> pd.DataFrame:
+    """Mean and 95% interval of ``value`` over replications, per ``keys``, kept within ``bounds``
+    (:func:`sim.experiment.stats.interval`; by default a quantity at least 0).
 
     ``df`` holds one row per replication and key; the result has columns
     ``keys + [mean, lower, upper]`` (interval NaN for one replication).
     """
-    rows = []
-    for key, group in df.groupby(list(keys), sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append((*key, *mean_ci(group[value].to_numpy())))
-    return pd.DataFrame(rows, columns=[*keys, "mean", "lower", "upper"])
+    stats = df.groupby(list(keys), sort=False)[value].agg(["mean", "std", "count"]).reset_index()
+    stats["lower"], stats["upper"] = interval(stats["mean"], stats["std"], stats["count"], bounds)
+    return stats[[*keys, "mean", "lower", "upper"]]
 
 
 def to_dates(days: Iterable[int] | np.ndarray) -> np.ndarray:
@@ -86,6 +92,41 @@ def uncertainty_note(comp: Comparison) -> str:
     return f"Mean of {n} replications; shading and whiskers show 95% confidence intervals."
 
 
+class ReportFigure(Figure):
+    """A figure with a header (title, subtitle, legend) of known height above its panels.
+
+    Panels are placed by :meth:`arrange` with margins in inches: one pass, no layout
+    engine, so a figure is drawn once per file (constrained layout draws it twice).
+    """
+
+    header_in: float = 0.0
+
+    def arrange(self, left: float = 0.75, right: float = 0.25, bottom: float = 0.6, top: float = 0.4, wspace: float = 0.6, hspace: float = 0.75) -> None:
+        """Margins and gaps between panels, all in inches (``top`` is below the header)."""
+        width, height = self.get_size_inches()
+        cols, rows = _grid_shape(self)
+        panel_w = (width - left - right - wspace * (cols - 1)) / cols
+        panel_h = (height - self.header_in - top - bottom - hspace * (rows - 1)) / rows
+        self.subplots_adjust(
+            left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - (self.header_in + top) / height,
+            wspace=wspace / max(panel_w, 0.1), hspace=hspace / max(panel_h, 0.1),
+        )
+
+
+def _grid_shape(fig: Figure) -> tuple[int, int]:
+    """Columns and rows of the figure's subplot grid."""
+    specs = [ax.get_subplotspec() for ax in fig.axes if ax.get_subplotspec() is not None]
+    if not specs:
+        return 1, 1
+    rows, cols = specs[0].get_gridspec().get_geometry()
+    return cols, rows
+
+
+def label_inches(labels: Iterable[str], size: float = 10.0) -> float:
+    """Rough width in inches of the longest label at ``size`` points (tick labels beside a panel)."""
+    return 0.2 + 0.56 * size / 72 * max((len(s) for s in labels), default=0)
+
+
 def new_figure(
     comp: Comparison,
     title: str,
@@ -93,22 +134,24 @@ def new_figure(
     size: tuple[float, float],
     scenarios: Sequence[str] | None = None,
     extra_handles: Sequence[Any] = (),
-) -> Figure:
-    """A white figure with a left-aligned title, a grey subtitle and the scenario legend above the plots."""
-    width, height = size
+) -> ReportFigure:
+    """A white figure with a left-aligned title, a grey subtitle and the scenario legend above
+    the plots; ``size`` is the panels' area, the header is added above it."""
+    width, height = min(size[0], MAX_WIDTH_IN), size[1]
     handles = [
-        Line2D([], [], color=comp.colours[s], marker="o", linewidth=2.5, markersize=6, label=comp.label(s))
+        Line2D([], [], color=comp.colours[s], marker="o", linewidth=2.5, markersize=6, label=comp.short_labels[s])
         for s in (scenarios if scenarios is not None else comp.scenarios)
     ]
     handles += list(extra_handles)
-    ncols = min(len(handles), 3 if width < 13 else 4) or 1
+    longest = max((len(h.get_label()) for h in handles), default=10)
+    ncols = max(1, min(len(handles), int(width // (0.075 * longest + 0.6))))
     legend_rows = math.ceil(len(handles) / ncols)
     lines = textwrap.wrap(subtitle, width=int(width * 12.5)) or [""]
     header = HEADER_PAD_IN + TITLE_IN + SUBTITLE_LINE_IN * len(lines) + LEGEND_IN * legend_rows
-    fig = Figure(figsize=(width, height + header), layout="constrained")
-    FigureCanvasAgg(fig)
     total = height + header
-    fig.get_layout_engine().set(rect=(0, 0, 1, 1 - header / total), h_pad=0.06, w_pad=0.06)
+    fig = ReportFigure(figsize=(width, total))
+    fig.header_in = header
+    FigureCanvasAgg(fig)
     y = 1 - HEADER_PAD_IN / total
     fig.text(0.012, y, title, ha="left", va="top", fontsize=14.5, fontweight="bold", color="#111111")
     y -= TITLE_IN / total
@@ -168,6 +211,8 @@ class PlotSpec:
     name: str
     title: str
     draw: Callable[[Comparison], Plot | None]
+    group: str = ""
+    """The report section the plot belongs to."""
 
 
 def has_columns(df: pd.DataFrame, name: str, needed: set[str]) -> bool:
@@ -185,12 +230,13 @@ def panels(
     subtitle: str,
     ylabel: str,
     extra_handles: Sequence[Any] = (),
-) -> Figure:
-    """Small multiples, one panel per key, up to four across."""
-    ncols = min(4, len(keys))
+) -> ReportFigure:
+    """Small multiples, one panel per key, up to three across."""
+    ncols = min(3, len(keys))
     nrows = math.ceil(len(keys) / ncols)
-    fig = new_figure(comp, title, subtitle, (max(3.3 * ncols, 9), 2.7 * nrows), extra_handles=extra_handles)
+    fig = new_figure(comp, title, subtitle, (max(3.4 * ncols, 9), 2.6 * nrows), extra_handles=extra_handles)
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    fig.arrange(top=0.55 if "\n" in "".join(keys) else 0.4, hspace=0.8, wspace=0.7)
     for ax, key in zip(axes, keys, strict=False):
         draw(ax, key)
     tidy_panels(axes, len(keys), ncols)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from sim.engine.clock import DAYS_PER_YEAR
-from sim.output.plots.common import Plot, band, ci_table, date_axis, final_label, new_figure, tidy_panels, to_dates, uncertainty_note
+from sim.output.plots.common import SHARE, Plot, band, ci_table, date_axis, errors, final_label, label_inches, new_figure, to_dates, uncertainty_note
 from sim.output.reader import Comparison
 from sim.output.words import condition_label
 from sim.vocabulary import CONDITIONS
@@ -25,7 +25,7 @@ def register_shares(comp: Comparison, measure: str) -> pd.DataFrame | None:
     total = wide.groupby(level=["scenario", "replication", "day"]).sum().assign(condition="all")
     wide = pd.concat([wide.reset_index(), total.reset_index()], ignore_index=True)
     wide["share"] = 100 * wide[measure] / wide["register"].where(wide["register"] > 0)
-    return ci_table(wide, ["scenario", "day", "condition"], "share")
+    return ci_table(wide, ["scenario", "day", "condition"], "share", SHARE)
 
 
 def plot_review_gaps(comp: Comparison) -> Plot | None:
@@ -36,7 +36,7 @@ def plot_review_gaps(comp: Comparison) -> Plot | None:
     last = gaps[gaps["day"] == gaps["day"].max()]
     per = last.groupby(["scenario", "replication", "months_since_review"])["patients"].sum().reset_index()
     per["share"] = 100 * per["patients"] / per.groupby(["scenario", "replication"])["patients"].transform("sum")
-    ci = ci_table(per, ["scenario", "months_since_review"], "share")
+    ci = ci_table(per, ["scenario", "months_since_review"], "share", SHARE)
     measures = comp.parameters().get("measures", {})
     overdue, lost = measures.get("overdue_months", 15), measures.get("lost_to_follow_up_months", 24)
     top = int(ci["months_since_review"].max())
@@ -45,9 +45,10 @@ def plot_review_gaps(comp: Comparison) -> Plot | None:
         "How long since each register patient's last review",
         f"All registers combined at the final snapshot ({final_label(gaps['day'])}); each patient counted once per "
         f"condition. {uncertainty_note(comp)}",
-        (10, 5.2),
+        (9, 4.6),
     )
     ax = fig.subplots()
+    fig.arrange(bottom=0.85)
     ax.axvspan(overdue - 0.5, top + 0.5, color="#f2f2f2", zorder=0)
     ax.text(overdue, 0.97, f"  overdue: no review for over {overdue} months", transform=ax.get_xaxis_transform(), va="top", fontsize=10, color="#555555")
     ax.axvline(lost - 0.5, color="#888888", linestyle=":", linewidth=1.4)
@@ -71,37 +72,51 @@ def plot_review_gaps(comp: Comparison) -> Plot | None:
 
 
 def plot_overdue(comp: Comparison) -> Plot | None:
-    """(b) Share of each register overdue, over time: small multiples by condition."""
+    """(b) Share of register patients overdue: over time (all registers) and by register at the end."""
     ci = register_shares(comp, "overdue")
     if ci is None:
         return None
     overdue = comp.parameters().get("measures", {}).get("overdue_months", 15)
-    present = set(ci["condition"])
-    conditions = ["all"] + [c for c in CONDITIONS if c in present] + sorted(present - set(CONDITIONS) - {"all"})
-    ncols = 4
-    nrows = math.ceil(len(conditions) / ncols)
+    present = set(ci["condition"]) - {"all"}
+    conditions = [c for c in CONDITIONS if c in present] + sorted(present - set(CONDITIONS))
     fig = new_figure(
         comp,
         f"Register patients overdue a review (no review for over {overdue} months)",
-        f"Share of each register overdue at each quarterly snapshot. {uncertainty_note(comp)}",
-        (13, 2.55 * nrows),
+        f"Left: all registers combined, at each quarterly snapshot. Right: each register at the final snapshot. {uncertainty_note(comp)}",
+        (10.5, max(4.2, 0.3 * len(conditions) + 1.2)),
     )
-    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
-    for ax, cond in zip(axes, conditions, strict=False):
-        for s in comp.scenarios:
-            f = ci[(ci["scenario"] == s) & (ci["condition"] == cond)].sort_values("day")
-            band(ax, to_dates(f["day"]), f, comp.colours[s], linewidth=1.8)
-        ax.set_title(condition_label(cond), fontsize=11.5, fontweight="bold" if cond == "all" else "normal")
-        date_axis(ax, 2 if ci["day"].max() > 4 * DAYS_PER_YEAR else 1)
-    tidy_panels(axes, len(conditions), ncols)
-    for ax in axes[::ncols]:
-        ax.set_ylabel("% of register overdue")
-    axes[0].set_ylim(bottom=0)
+    left, right = fig.subplots(1, 2, width_ratios=[1.1, 1]).ravel()
+    fig.arrange(wspace=label_inches(condition_label(c) for c in conditions) + 0.2)
+    for s in comp.scenarios:
+        f = ci[(ci["scenario"] == s) & (ci["condition"] == "all")].sort_values("day")
+        band(left, to_dates(f["day"]), f, comp.colours[s], linewidth=1.8)
+    date_axis(left, 2 if ci["day"].max() > 4 * DAYS_PER_YEAR else 1)
+    left.set_ylim(bottom=0)
+    left.set_title("All registers, over time")
+    left.set_ylabel("% of register overdue")
+    final = ci[ci["day"] == ci["day"].max()]
+    dots(right, comp, final.rename(columns={"condition": "row"}), conditions)
+    right.set_yticks(range(len(conditions)), [condition_label(c) for c in conditions])
+    right.set_title(f"By register, {final_label(ci['day'])}")
+    right.set_xlabel("% of register overdue")
+    right.set_xlim(left=0)
     caption = (
-        f"Share of each register with no review for over {overdue} months, at each quarterly snapshot, "
-        "summed over practices; the first panel combines all registers. Panels share the vertical scale."
+        f"Share of register patients with no review for over {overdue} months, summed over practices: left, all "
+        "registers combined at each quarterly snapshot (a patient on two registers counts twice); right, each "
+        "register at the final snapshot."
     )
     return Plot(fig, caption)
+
+
+def dots(ax: Axes, comp: Comparison, frame: pd.DataFrame, rows: list[str]) -> None:
+    """One row per ``rows`` entry, a dot with its interval per scenario, scenarios side by side."""
+    n = len(comp.scenarios)
+    offsets = (np.arange(n) - (n - 1) / 2) * min(0.22, 0.7 / n)
+    for i, s in enumerate(comp.scenarios):
+        f = frame[frame["scenario"] == s].set_index("row").reindex(rows)
+        ax.errorbar(f["mean"], np.arange(len(rows)) + offsets[i], xerr=errors(f), fmt="o", color=comp.colours[s], markersize=5, elinewidth=1.5, capsize=2)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
 
 
 def plot_lost_to_follow_up(comp: Comparison) -> Plot | None:
@@ -115,9 +130,10 @@ def plot_lost_to_follow_up(comp: Comparison) -> Plot | None:
         comp,
         f"Register patients lost to follow-up (no review for over {lost} months)",
         f"All registers combined, quarterly snapshots. {uncertainty_note(comp)}",
-        (10, 4.8),
+        (9, 4.2),
     )
     ax = fig.subplots()
+    fig.arrange(bottom=0.75)
     for s in comp.scenarios:
         f = ci[ci["scenario"] == s].sort_values("day")
         band(ax, to_dates(f["day"]), f, comp.colours[s], marker="o", markersize=3)

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from sim.engine.clock import year_label
-from sim.output.plots.common import Plot, ci_table, errors, new_figure, uncertainty_note
+from sim.output.plots.common import SHARE, Plot, ci_table, errors, label_inches, new_figure, uncertainty_note
 from sim.output.reader import Comparison
 from sim.output.words import condition_label
 
@@ -30,14 +30,16 @@ def plot_qof(comp: Comparison) -> Plot | None:
         f"QOF indicator achievement in {year_label(final)}: recorded versus delivered",
         "Patients meeting each indicator as a share of its denominator (register less exceptions), all practices. "
         f"{uncertainty_note(comp)}",
-        (12.5, 0.36 * len(indicators) + 1.3),
+        (10.5, 0.32 * len(indicators) + 1.2),
         extra_handles=[Patch(color="#e6e6e6", label="payment range (lower to upper threshold)")],
     )
     axes = fig.subplots(1, 2, sharey=True, sharex=True).ravel()
+    labels = [f"{ind}  ({condition_label(conditions[ind])})" if conditions.get(ind) else ind for ind in indicators]
+    fig.arrange(left=label_inches(labels), wspace=0.3, bottom=0.65)
     n = len(comp.scenarios)
     offsets = (np.arange(n) - (n - 1) / 2) * min(0.22, 0.7 / n)
     for ax, (basis, title) in zip(axes, bases.items(), strict=True):
-        ci = ci_table(sums, ["scenario", "indicator"], basis)
+        ci = ci_table(sums, ["scenario", "indicator"], basis, SHARE)
         for j, ind in enumerate(indicators):
             if ind in specs:
                 ax.fill_betweenx([j - 0.4, j + 0.4], specs[ind]["lower"], specs[ind]["upper"], color="#e6e6e6", linewidth=0, zorder=0)
@@ -48,7 +50,6 @@ def plot_qof(comp: Comparison) -> Plot | None:
         ax.set_title(title)
         ax.set_xlabel("Achievement, % of denominator")
         ax.grid(axis="y", visible=False)
-    labels = [f"{ind}  ({condition_label(conditions[ind])})" if conditions.get(ind) else ind for ind in indicators]
     axes[0].set_yticks(range(len(indicators)), labels)
     axes[0].set_ylim(len(indicators) - 0.5, -0.5)
     axes[0].set_xlim(0, 102)

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.clock import year_label
-from sim.output.plots.common import Plot, band, ci_table, errors, new_figure, uncertainty_note
+from sim.output.answer import BUSY_PCT
+from sim.output.plots.common import SHARE, Plot, band, ci_table, errors, label_inches, new_figure, uncertainty_note
 from sim.output.reader import Comparison
 from sim.output.words import fmt, role_label
 from sim.vocabulary import PRACTICE_ROLES
@@ -32,7 +33,11 @@ def hours_by_role(comp: Comparison) -> pd.DataFrame | None:
         totals["hours"] = 1000 * totals["value"] / 60 / totals["replication"].map(person_years.loc[s])
         frames.append(totals.assign(scenario=s, kind=totals["measure"].map(kinds)))
     per = pd.concat(frames, ignore_index=True)
-    return ci_table(per, ["scenario", "kind", "role"], "hours")
+    hours = ci_table(per[per["kind"] != "available"], ["scenario", "kind", "role"], "hours")
+    wide = per.pivot_table(index=["scenario", "replication", "role"], columns="kind", values="value", aggfunc="sum").reset_index()
+    wide["booked"] = 100 * (wide["ltc"] + wide["other"]) / wide["available"].where(wide["available"] > 0)
+    booked = ci_table(wide, ["scenario", "role"], "booked", SHARE).assign(kind="booked")
+    return pd.concat([hours, booked], ignore_index=True)
 
 
 def plot_clinician_hours(comp: Comparison) -> Plot | None:
@@ -46,16 +51,17 @@ def plot_clinician_hours(comp: Comparison) -> Plot | None:
     panels = [
         ("ltc", "Long-term-condition work"),
         ("other", "Other work (acute and routine)"),
-        ("available", "Clinician time available"),
+        ("booked", "Session minutes booked, %"),
     ]
     fig = new_figure(
         comp,
         "Clinician hours by role and kind of work",
-        "Hours per 1,000 registered patient-years, averaged over the run. Long-term-condition work covers "
-        f"reviews, opportunistic reviews and follow-up contacts. {uncertainty_note(comp)}",
-        (13, 0.55 * len(roles) * max(1, len(comp.scenarios)) / 2 + 2.4),
+        "Hours per 1,000 registered patient-years, averaged over the run, and the share of each role's session "
+        f"minutes that was booked. {uncertainty_note(comp)}",
+        (10.5, 0.5 * len(roles) * max(1, len(comp.scenarios)) / 2 + 2.2),
     )
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False).ravel()
+    fig.arrange(left=label_inches(role_label(r, fed_roles) for r in roles), wspace=0.35, bottom=0.65)
     height = 0.8 / len(comp.scenarios)
     for ax, (kind, title) in zip(axes, panels, strict=True):
         for i, s in enumerate(comp.scenarios):
@@ -68,15 +74,19 @@ def plot_clinician_hours(comp: Comparison) -> Plot | None:
                 if value > 0:
                     ax.annotate(fmt(value), (end, yy), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9, color="#333333")
         ax.set_title(title)
-        ax.set_xlabel("Hours per 1,000 patient-years")
+        ax.set_xlabel("% of session minutes" if kind == "booked" else "Hours per 1,000 patient-years")
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.18)
+    axes[-1].axvline(BUSY_PCT, color="#888888", linestyle=":", linewidth=1.4)
+    axes[-1].set_xlim(0, 118)
+    axes[-1].set_xticks([0, 25, 50, 75, 100])
     axes[0].set_yticks(range(len(roles)), [role_label(r, fed_roles) for r in roles])
     axes[0].invert_yaxis()
     caption = (
         "Clinician hours per 1,000 registered patient-years, by role: time spent on long-term-condition "
-        "work, on other (acute and routine) consultations, and the clinical time the sessions provided. "
-        "Federation staff are shared by the practices of a federation and counted per patient of the federation."
+        "work (reviews, opportunistic reviews and follow-up contacts) and on other (acute and routine) consultations; "
+        f"right, the share of the sessions' minutes booked (the dotted line marks {BUSY_PCT:.0f}%: a role that busy "
+        "makes the results depend on the clinician time assumed). Federation staff are shared by the practices of a federation and counted per patient of the federation."
     )
     return Plot(fig, caption)
 
@@ -98,14 +108,15 @@ def plot_waits(comp: Comparison) -> Plot | None:
     for (s, r), group in counts.groupby(level=["scenario", "replication"]):
         hist = group.droplevel(["scenario", "replication"]).reindex(range(top + 1), fill_value=0)
         frames.append(pd.DataFrame({"scenario": s, "replication": r, "wait_days": hist.index, "share": 100 * hist.cumsum() / hist.sum()}))
-    cumulative = ci_table(pd.concat(frames, ignore_index=True), ["scenario", "wait_days"], "share")
+    cumulative = ci_table(pd.concat(frames, ignore_index=True), ["scenario", "wait_days"], "share", SHARE)
     fig = new_figure(
         comp,
         "Waiting time for routine appointments",
         f"Booked routine (not same-day) appointments for other than long-term-condition reviews. {uncertainty_note(comp)}",
-        (12, 4.6),
+        (10.5, 4.2),
     )
     left, right = fig.subplots(1, 2, width_ratios=[1.1, 1]).ravel()
+    fig.arrange(wspace=0.9, bottom=0.65)
     years = sorted(yearly["year"].unique())
     for s in comp.scenarios:
         f = yearly[yearly["scenario"] == s].set_index("year").reindex(years)

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from sim.output.reader import Comparison, reported_years
+from sim.output.reader import Comparison, differing, provenance_counts, provenance_rows, reported_years
 from sim.output.report.html import e, table
 from sim.output.words import REGIME_LABELS, fmt
 
@@ -42,43 +42,12 @@ def scenarios_html(comp: Comparison) -> str:
     return table(headers, rows, "scenarios") + f"<p class='note'>{crn}</p>"
 
 
-def lookup(tree: Any, path: str) -> Any:
-    """Value at a dotted field path (``a.b[2].c``) of a parameter tree, or None."""
-    node = tree
-    for part in path.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("[") and isinstance(node, list):
-            index = int(part[1:-1])
-            node = node[index] if index < len(node) else None
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
-            return None
-    return node
-
-
 def short(value: Any, limit: int = 110) -> tuple[str, str]:
     """A value as compact YAML flow text: (possibly shortened, full)."""
     if value is None:
         return "–", "–"
     full = yaml.safe_dump(value, default_flow_style=True, width=100_000, sort_keys=False).strip().removesuffix("...").strip()
     return (full if len(full) <= limit else full[: limit - 1] + "…"), full
-
-
-def provenance_rows(comp: Comparison) -> list[dict[str, Any]]:
-    """One row per parameter path: its value and provenance in each scenario."""
-    paths: dict[str, None] = {}
-    for s in comp.scenarios:
-        paths.update(dict.fromkeys(comp.manifests[s].get("provenance", {})))
-    rows = []
-    for path in paths:
-        per = {}
-        for s in comp.scenarios:
-            prov = comp.manifests[s].get("provenance", {}).get(path)
-            per[s] = (lookup(comp.parameters(s), path), prov or {})
-        rows.append({"path": path, "per": per})
-    return rows
 
 
 def why(prov: dict[str, Any]) -> str:
@@ -108,27 +77,6 @@ def provenance_table(comp: Comparison, rows: list[dict[str, Any]]) -> str:
                 whys.append(f"<span class='scen'>{e(s)}:</span> {why(prov)}")
         body.append([f"<code>{e(row['path'])}</code>", "<br>".join(vals), "<br>".join(whys) or why({})])
     return table(["Parameter", "Value", "Source or assumption"], body, "provenance")
-
-
-def differing(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows whose value differs between scenarios: the scenario logic in numbers."""
-    out = []
-    for row in rows:
-        values = {json.dumps(v, sort_keys=True, default=str) for v, _ in row["per"].values()}
-        if len(values) > 1:
-            out.append(row)
-    return out
-
-
-def provenance_counts(comp: Comparison) -> list[tuple[str, int, int, int]]:
-    """(scenario, values, sourced, assumed) per scenario."""
-    out = []
-    for s in comp.scenarios:
-        prov = comp.manifests[s].get("provenance", {})
-        sourced = sum("source" in p for p in prov.values())
-        assumed = sum("assumption" in p and "source" not in p for p in prov.values())
-        out.append((s, len(prov), sourced, assumed))
-    return out
 
 
 def assumptions_html(comp: Comparison) -> str:

@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sim.output.answer import answer
 from sim.output.plots import make_plots
-from sim.output.reader import Comparison
-from sim.output.report.assumptions import assumptions_html, provenance_counts, scenarios_html
-from sim.output.report.findings import findings_html, headline_table
+from sim.output.reader import Comparison, provenance_counts, reported_years
+from sim.output.report.assumptions import assumptions_html, scenarios_html
 from sim.output.report.html import CSS, e
+from sim.output.report.measures import measures_html
 from sim.output.report.methods import comparison_name, methods_html
-
+from sim.output.report.opening import FIGURE, img, opening_html
 
 REPORT_TITLE = "Long-term-condition care in general practice: simulation report"
 
 
 def figures_html(folder: Path, index: list[dict[str, str]]) -> str:
-    parts = []
-    for n, entry in enumerate(index, start=1):
-        png = (folder / "plots" / entry["png"]).read_bytes()
-        data = base64.b64encode(png).decode("ascii")
+    """Every plot but the answer's, under a heading per question, numbered from 2."""
+    parts, group = [], None
+    for n, entry in enumerate((x for x in index if x["name"] != FIGURE), start=2):
+        if entry.get("group") and entry["group"] != group:
+            group = entry["group"]
+            parts.append(f"<h3>{e(group)}</h3>")
         parts.append(
-            f"<figure class='plot' id='fig-{e(entry['name'])}'>"
-            f"<img class='plot' src='data:image/png;base64,{data}' alt='{e(entry['title'])}'>"
+            f"<figure class='plot' id='fig-{e(entry['name'])}'>{img(folder, entry)}"
             f"<figcaption><strong>Figure {n}. {e(entry['title'])}.</strong> {e(entry['caption'])}</figcaption></figure>"
         )
     return "".join(parts)
@@ -42,26 +43,38 @@ def plot_index(folder: Path) -> list[dict[str, str]]:
     return [entry for entry in index if (folder / "plots" / entry["png"]).is_file()]
 
 
-# -------------------------------------------------------------- methods
-def document(comp: Comparison, folder: Path, index: list[dict[str, str]]) -> str:
-    built = datetime.now(UTC)
-    created = sorted(str(comp.manifests[s].get("created_utc", "")) for s in comp.scenarios)
-    run_date = created[-1][:10] if created and created[-1] else "unknown"
-    others = [s for s in comp.scenarios if s != comp.baseline]
-    versus = f"{', '.join(others)} compared with {comp.baseline}" if others else comp.baseline
+def meta(comp: Comparison) -> str:
+    """One line under the title: setting, replications, years reported."""
+    reps = comp.replications
+    years = int(comp.manifests[comp.baseline].get("years", 0) or 0)
+    parts = [comp.setting or f"{len(comp.scenarios)} scenarios", f"{reps} replication{'s' if reps != 1 else ''}"]
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}, {reported_years(comp, comp.baseline)}")
+    return " · ".join(parts)
+
+
+def simulated_html(comp: Comparison) -> str:
     counts = {s: (n, a) for s, n, _, a in provenance_counts(comp)}
     total, assumed = counts.get(comp.baseline, (0, 0))
+    callout = (
+        "<div class='callout'>These are results of a simulation model, not observations. They show what follows from "
+        f"the model's structure and its parameters ({assumed} of the {total} parameter values of the baseline rest on "
+        "stated assumptions rather than published figures); intervals reflect simulation noise only. Read them as a "
+        "comparison of mechanisms, not as forecasts.</div>"
+    )
+    return callout + scenarios_html(comp) + assumptions_html(comp)
+
+
+def document(comp: Comparison, folder: Path, index: list[dict[str, str]]) -> str:
+    built = datetime.now(UTC)
     sections = [
-        ("findings", "Key findings", findings_html(comp)),
-        ("headline", "Headline measures", headline_table(comp)),
-        ("simulated", "What was simulated", scenarios_html(comp)),
+        ("detail", "All measures", measures_html(comp)),
         ("figures", "Figures", figures_html(folder, index)),
-        ("assumptions", "Key assumptions and sources", assumptions_html(comp)),
+        ("simulated", "What was simulated, and what it assumes", simulated_html(comp)),
         ("methods", "Methods (STRESS-DES)", methods_html(comp, folder)),
     ]
     nav = "".join(f"<li><a href='#{k}'>{e(t)}</a></li>" for k, t, _ in sections)
     body = "".join(f"<section id='{k}'><h2>{e(t)}</h2>{html}</section>" for k, t, html in sections)
-    reps = comp.replications
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -74,16 +87,13 @@ def document(comp: Comparison, folder: Path, index: list[dict[str, str]]) -> str
 <main>
 <header class="top">
 <h1>{e(REPORT_TITLE)}</h1>
-<p class="meta">{e(versus)} · {reps} replication{'s' if reps != 1 else ''} · simulated {e(run_date)} · report built {e(built.strftime('%d %B %Y, %H:%M UTC'))}</p>
+<p class="meta">{e(meta(comp))}</p>
 </header>
-<div class="callout">These are results of a simulation model, not observations. They show what follows from the model's
-structure and its parameters ({assumed} of the {total} parameter values of {e(comp.baseline)} rest on stated assumptions
-rather than published figures); intervals reflect simulation noise only. Read them as a comparison of mechanisms, not as
-forecasts.</div>
-<nav><strong>Contents</strong><ol>{nav}</ol></nav>
+{opening_html(answer(comp), folder, index)}
+<nav><strong>Below</strong><ol>{nav}</ol></nav>
 {body}
 <footer>Generated by qofsim {e((comp.overview.get('versions') or {}).get('qofsim', ''))} from the results folder
-<code>{e(comparison_name(folder))}</code>. Self-contained: no external resources.</footer>
+<code>{e(comparison_name(folder))}</code> on {e(built.strftime('%d %B %Y, %H:%M UTC'))}. Self-contained: no external resources.</footer>
 </main>
 </body>
 </html>
@@ -101,6 +111,12 @@ def build_report(folder: Path) -> Path:
     out = folder / "report.html"
     out.write_text(document(comp, folder, index), encoding="utf-8")
     return out
+
+
+def answer_text(folder: Path) -> str:
+    """The answer in plain text, as the report opens with it ('' for a single scenario)."""
+    comp = Comparison.load(folder)
+    return answer(comp).as_text() if len(comp.scenarios) > 1 else ""
 
 
 def write_report(folder: Path) -> Path | None:

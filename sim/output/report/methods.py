@@ -9,8 +9,7 @@ import re
 from pathlib import Path
 
 from sim.engine.clock import START_YEAR, year_label
-from sim.output.reader import Comparison, reported_years, warmup_years
-from sim.output.report.assumptions import provenance_counts, provenance_rows
+from sim.output.reader import Comparison, provenance_counts, provenance_rows, reported_years, warmup_years
 from sim.output.report.html import e, para, sub
 from sim.output.report.model import logic_html, pct
 from sim.output.words import fmt

@@ -75,6 +75,20 @@ def entry_exit(comp: Comparison) -> str:
     return e(text)
 
 
+def clinic_day(demand: dict) -> str:
+    """How a working day's clinic runs, with the scenario's own lapse time.
+
+    Pinned to the engine by tests/test_report.py (``test_clinic_day_*``): change the
+    engine's order or lapsing and those tests fail until this text follows.
+    """
+    return (
+        "Each working day every practice opens an appointment book per clinical role and serves same-day requests first, "
+        "from that day's minutes; those that do not fit are counted as unmet. The routine queue (routine acute requests "
+        "and long-term-condition reviews, first come, first served) then takes the minutes that remain. Routine acute "
+        f"requests lapse after {demand.get('max_wait_days', '–')} days unseen; reviews wait until they are seen."
+    )
+
+
 def logic_html(comp: Comparison) -> str:
     p = comp.parameters()
     practices, population, demand = p.get("practices", {}), p.get("population", {}), p.get("demand", {})
@@ -89,9 +103,8 @@ def logic_html(comp: Comparison) -> str:
     overview = para(
         f"{e(practices.get('count', '–'))} practice(s), grouped in federations of up to {e(practices.get('federation_size', '–'))}, "
         f"each with a synthetic registered list (mean {e(fmt(practices.get('list_size_mean', float('nan'))))} patients). Patients "
-        f"may be on any of {len(population.get('conditions', {}))} long-term-condition registers ({e(conditions)}). Each working day "
-        "every practice opens appointment books for its clinical roles, takes patients' answers to invitations and their "
-        "acute demand, and serves routine queues first come, first served while clinician minutes last. The regime decides "
+        f"may be on any of {len(population.get('conditions', {}))} long-term-condition registers ({e(conditions)}). "
+        f"{e(clinic_day(demand))} The regime decides "
         "who is invited for review and when, who reviews them, how non-responders are chased, and how reliably delivered "
         "care is coded. Register snapshots are taken "
         f"{e(measures.get('snapshots_per_year', '–'))} times a year; QOF achievement and activity are closed at each financial year end." + fed_text
@@ -113,8 +126,7 @@ def logic_html(comp: Comparison) -> str:
         f"per-letter chance of answering an invitation (Beta distributed, mean {e(population.get('response', {}).get('mean', '–'))}) "
         f"and a chance of attending a booked appointment (Beta, mean {e(population.get('attendance', {}).get('mean', '–'))}). "
         f"Acute demand arrives at {e(demand.get('consultations_per_person_year', '–'))} consultations per person-year, scaled "
-        f"by age and conditions; {e(pct(demand.get('same_day_share')))} want a same-day appointment, and routine requests lapse "
-        f"after {e(demand.get('max_wait_days', '–'))} days unseen. Whether each delivered indicator item is coded is a Bernoulli "
+        f"by age and conditions; {e(pct(demand.get('same_day_share')))} want a same-day appointment. Whether each delivered indicator item is coded is a Bernoulli "
         "draw with the regime's recording probability for that kind of item; QOF achievement is counted both on the record "
         "and on delivered care."
     )
@@ -128,8 +140,9 @@ def logic_html(comp: Comparison) -> str:
         f"<li><strong>Resources:</strong> clinician minutes per working day by role (practice: {e(practice_roles)}"
         f"{'; federation: ' + e(', '.join(role_label(r) for r in fed_roles)) if fed_roles else ''}), from staff per "
         "1,000 patients and patient-facing minutes per full-time equivalent.</li>"
-        "<li><strong>Queues:</strong> one first-come-first-served routine queue per appointment book (with a priority queue "
-        "for year-end pushes); same-day demand is met from the day's remaining minutes or counted as unmet.</li>"
+        "<li><strong>Queues:</strong> one first-come-first-served routine queue per appointment book, for routine acute "
+        "requests and reviews alike, behind a priority queue for year-end pushes; same-day demand does not queue: it is "
+        "served first each day or counted as unmet.</li>"
         f"<li><strong>Entry and exit:</strong> {entry_exit(comp)}</li>"
         "</ul>"
     )
