@@ -1,7 +1,7 @@
-"""Plots and the self-contained HTML report of a comparison folder.
+"""Plots and the self-contained HTML report of a comparison folder, and the answer it opens with.
 
-One tiny comparison (two years, small practices, two replications) is run once
-for the module; the tests read and copy it.
+One tiny comparison (three regimes, two years, small practices, two replications)
+is run once for the module; the tests read and copy it.
 """
 
 from __future__ import annotations
@@ -17,17 +17,24 @@ import matplotlib as mpl
 import pandas as pd
 import pytest
 
-from sim.experiment.compare import compare
 from sim.config import load_scenario
+from sim.experiment.compare import compare
+from sim.experiment.runner import run_scenario
+from sim.output.answer import BUSY_PCT, QUESTIONS, answer, effect
 from sim.output.plots import PLOTS, REQUIRED
 from sim.output.plots.clinical import plot_outcomes, plot_risk_factor_control
-from sim.output.plots.common import STYLE
+from sim.output.plots.common import MAX_WIDTH_IN, STYLE
 from sim.output.plots.workload import plot_clinician_hours
-from sim.output.reader import Comparison
-from sim.output.report import REPORT_TITLE, STRESS_SECTIONS, build_report, write_report
+from sim.output.reader import Comparison, short_descriptions
+from sim.output.report import REPORT_TITLE, STRESS_SECTIONS, answer_text, build_report, write_report
+from sim.output.report.measures import difference_text, level_text
+from sim.output.report.model import clinic_day
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 OVERRIDES = {"years": 2, "practices.list_size_mean": 1500}
+NAMES = ("qof_practice", "optout_practice", "withdrawn_practice")
+OPENING_WORDS = 250
+"""Title and first section together: a policy reader's 30 seconds."""
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -46,7 +53,7 @@ EXTERNAL = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGN
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "tiny"
-    loaded = [load_scenario(SCENARIOS / name, OVERRIDES) for name in ("qof_practice.yaml", "optout_practice.yaml")]
+    loaded = [load_scenario(SCENARIOS / f"{name}.yaml", OVERRIDES) for name in NAMES]
     written = compare(loaded, out, replications=range(2), workers=1, progress=False)
     assert write_report(written) == written / "report.html"
     return written
@@ -70,12 +77,34 @@ def copy_of(folder: Path, tmp_path: Path) -> Path:
 
 # ------------------------------------------------------------------ plots
 @pytest.mark.parametrize("name", REQUIRED)
-def test_required_plot_written_as_png_and_svg(folder: Path, name: str) -> None:
-    png, svg = folder / "plots" / f"{name}.png", folder / "plots" / f"{name}.svg"
+def test_required_plot_written_as_png(folder: Path, name: str) -> None:
+    png = folder / "plots" / f"{name}.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000
-    assert "<svg" in svg.read_text()[:2000]
-    assert svg.stat().st_size > 10_000
+
+
+def test_svg_is_written_on_request(folder: Path, tmp_path: Path) -> None:
+    from sim.output.plots import make_plots
+
+    work = copy_of(folder, tmp_path)
+    assert not list((work / "plots").glob("*.svg"))  # the report embeds PNG only
+    written = make_plots(work, svg=True)
+    svgs = [p for p in written if p.suffix == ".svg"]
+    assert {p.stem for p in svgs} >= set(REQUIRED)
+    assert all("<svg" in p.read_text()[:2000] for p in svgs)
+
+
+def test_figures_are_readable_at_report_width(folder: Path) -> None:
+    """At most six panels and at most report width, so text shows at its drawn size at 100% zoom."""
+    comp = Comparison.load(folder)
+    with mpl.rc_context(STYLE):
+        for spec in PLOTS:
+            plot = spec.draw(comp)
+            if plot is None:
+                continue
+            panels = [ax for ax in plot.fig.axes if ax.get_visible()]
+            assert len(panels) <= 6, spec.name
+            assert plot.fig.get_figwidth() <= MAX_WIDTH_IN, spec.name
 
 
 def test_index_lists_required_plots_with_captions(index: list[dict[str, str]]) -> None:
@@ -125,6 +154,9 @@ def test_single_replication_shows_no_intervals_and_says_so(folder: Path, tmp_pat
         df = pd.read_csv(work / name)
         df[["lower", "upper"]] = float("nan")
         df.assign(replications=1).to_csv(work / name, index=False)
+    for path in work.glob("*/headline.csv"):
+        df = pd.read_csv(path)
+        df[df["replication"] == 0].to_csv(path, index=False)
     comp = Comparison.load(work)
     with mpl.rc_context(STYLE):
         for spec in PLOTS:  # drawing exercises every interval-less code path; rendering is left to the fixture
@@ -132,8 +164,8 @@ def test_single_replication_shows_no_intervals_and_says_so(folder: Path, tmp_pat
             texts = " ".join(t.get_text().replace("\n", " ") for t in plot.fig.texts) if plot else ""
             assert plot is None or "Single replication" in texts, spec.name
     text = build_report(work).read_text(encoding="utf-8")
-    assert "single replication" in text.lower()
-    assert "(95% interval " not in text and "paired difference, " not in text
+    assert "single replication" in text.lower() and "one replication: no interval" in text
+    assert "95% CI" not in text
 
 
 # ----------------------------------------------------------------- report
@@ -155,7 +187,8 @@ def test_report_has_title_findings_tables_and_stress_des_methods(html: str) -> N
     assert f"<h1>{REPORT_TITLE}</h1>" in html
     for heading in STRESS_SECTIONS:
         assert f"<h3>{heading}</h3>" in html
-    assert "Under optout_practice, " in html and "than under qof_practice" in html
+    assert "<section id='answer'" in html and "headline measures, per scenario and against the baseline" in html
+    assert "comparison.csv" in html and "differences.csv" in html  # downloadable tables
     assert "<details>" in html and "assumption" in html and "source" in html
     assert "SeedSequence" in html  # random streams, from the manifest
     assert "2014/15 to 2015/16" in html  # run length from the manifest (two years)
@@ -179,7 +212,7 @@ def test_report_subcommand_rebuilds_the_report(folder: Path, tmp_path: Path, mon
     work = copy_of(folder, tmp_path)
     (work / "report.html").unlink()
     drawn: list[Path] = []
-    monkeypatch.setattr(plots, "make_plots", lambda f: drawn.append(Path(f)) or [])  # plots are tested above
+    monkeypatch.setattr(plots, "make_plots", lambda f, svg=False: drawn.append(Path(f)) or [])  # plots are tested above
     assert main(["report", str(work)]) == 0
     assert drawn == [work]
     assert REPORT_TITLE in (work / "report.html").read_text(encoding="utf-8")
@@ -189,6 +222,114 @@ def test_report_subcommand_refuses_a_folder_that_is_not_a_comparison(tmp_path: P
     from sim.cli import main
 
     assert main(["report", str(tmp_path)]) == 2
+
+
+# ----------------------------------------------------------------- answer
+def test_answer_has_three_lines_per_regime_in_the_scenarios_own_words(folder: Path) -> None:
+    comp = Comparison.load(folder)
+    result = answer(comp)
+    assert [label for label, _ in result.regimes] == ["Under Somerset-style opt-out", "After QOF is withdrawn with nothing in its place"]
+    assert result.heading == "Against one typical practice under QOF recall (the 2014 contract)"
+    for _, lines in result.regimes:
+        assert [line.topic for line in lines] == [topic for topic, _ in QUESTIONS]
+        assert all(line.measure for line in lines)
+    text = result.as_text()
+    assert not any(name in text for name in NAMES)  # descriptions, not file names
+    assert text.count("95% CI") == 6 and result.caveat in text
+
+
+def test_short_descriptions_drop_what_every_scenario_shares() -> None:
+    labels = short_descriptions({"a": "A county under QOF recall. More words.", "b": "A county under opt-out: details"})
+    assert labels == {"a": "QOF recall", "b": "Opt-out"}
+    assert short_descriptions({"a": "Same", "b": "Same"}, str.upper) == {"a": "A", "b": "B"}  # ambiguous: names
+
+
+def test_effect_says_how_big_and_how_sure() -> None:
+    assert effect(17.3, 16.8, 17.9, "pct") == ("17.3 percentage points higher (95% CI 16.8 to 17.9)", True)
+    assert effect(-7.8, -10.0, -5.6, "hours") == ("7.8 fewer (95% CI 5.6 to 10.0)", True)
+    assert effect(-0.06, -0.47, 0.35, "count") == ("no clear difference (95% CI 0.47 fewer to 0.35 more)", False)
+    assert effect(0.0, 0.0, 0.0, "count")[0] == "the same in every replication"
+    assert effect(2.0, float("nan"), float("nan"), "count") == ("2.0 more (one replication: no interval)", None)
+
+
+def test_caveat_names_a_role_at_capacity_else_the_assumptions(folder: Path, tmp_path: Path) -> None:
+    work = copy_of(folder, tmp_path)
+    for scenario in NAMES:
+        path = work / scenario / "tables" / "activity.parquet"
+        act = pd.read_parquet(path)
+        available = act["measure"] == "minutes_available"
+        act.loc[available, "value"] *= 10  # plenty of time: nobody near capacity
+        act.to_parquet(path, index=False)
+    assert answer(Comparison.load(work)).caveat.startswith("Intervals show simulation noise only")
+    path = work / "optout_practice" / "tables" / "activity.parquet"
+    act = pd.read_parquet(path)
+    nurse = (act["measure"] == "minutes_available") & (act["role"] == "nurse")
+    used = act[act["measure"].isin(["minutes_ltc", "minutes_other"]) & (act["role"] == "nurse")]["value"].sum()
+    act.loc[nurse, "value"] *= (used / 0.97) / act.loc[nurse, "value"].sum()  # nurses book 97% of their minutes
+    act.to_parquet(path, index=False)
+    caveat = answer(Comparison.load(work)).caveat
+    assert caveat.startswith("Capacity-bound: practice nurses booked 97% of their session minutes under Somerset-style opt-out")
+    assert f"{BUSY_PCT:.0f}" not in caveat or "97%" in caveat
+
+
+def test_bounded_measures_show_no_negative_interval_and_zero_reads_none_observed(folder: Path, html: str) -> None:
+    levels = Comparison.load(folder).levels()
+    assert (levels["lower"].dropna() >= 0).all()
+    assert (levels.loc[levels["measure"].str.endswith("_pct"), "upper"].dropna() <= 100).all()
+    assert level_text(0.0, 0.0, 0.0) == "none observed" and difference_text(0.0, 0.0, 0.0) == "none"
+    assert level_text(0.0028, 0.0007, 0.012) == "0.0028 (0.0007 to 0.012)"
+    assert "(0.0 to 0.0)" not in html and "e-0" not in html.split("id='detail'")[1].split("</table>")[0]
+
+
+def test_opening_is_the_answer_in_few_words_with_one_figure(html: str) -> None:
+    opening = html[html.index("<header"): html.index("<nav>")]
+    words = re.sub(r"<[^>]+>", " ", opening).split()
+    assert len(words) <= OPENING_WORDS
+    assert len(re.findall(r"<img\b", opening)) == 1
+    for topic, _ in QUESTIONS:
+        assert opening.count(f"<strong>{topic}:</strong>") == 2  # one line per regime
+    assert "Caveat." in opening
+
+
+def test_compare_prints_the_answer_and_the_report_path(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sim.experiment.compare
+    from sim.cli import main
+
+    work = copy_of(folder, tmp_path)
+    monkeypatch.setattr(sim.experiment.compare, "compare", lambda *a, **k: work)  # simulated once, for the module
+    files = [str(SCENARIOS / f"{n}.yaml") for n in NAMES]
+    assert main(["compare", *files, "-o", str(tmp_path), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert answer_text(work) in out
+    assert out.count("Monitoring gaps: ") == 2 and out.count("Workload: ") == 2 and out.count("Outcomes: ") == 2
+    assert str(work / "report.html") in out.splitlines()[-1]
+
+
+# ------------------------------------------------- the model as described
+@pytest.fixture(scope="module")
+def busy_clinic() -> dict[str, pd.DataFrame]:
+    """A practice (over one nurse FTE) whose nurse reviews take 90 minutes: reviews queue for weeks."""
+    overrides = {"years": 1, "practices.list_size_mean": 4000, "demand.max_wait_days": 5, "regime.params.review_minutes.nurse": 90}
+    return run_scenario(load_scenario(SCENARIOS / "qof_practice.yaml", overrides), (0,), workers=1, progress=False).tables
+
+
+def test_clinic_day_only_routine_acute_requests_lapse(busy_clinic: dict[str, pd.DataFrame]) -> None:
+    text = clinic_day({"max_wait_days": 5})
+    assert "Routine acute requests lapse after 5 days unseen; reviews wait until they are seen" in text
+    waits = busy_clinic["waits"]
+    seen = waits[waits["appointments"] > 0]
+    assert seen.loc[seen["kind"] == "other", "wait_days"].max() <= 5  # acute: seen within 5 days or lapsed
+    assert seen.loc[seen["kind"] == "ltc", "wait_days"].max() > 5  # reviews: still seen after 5 days
+
+
+def test_clinic_day_serves_same_day_requests_first(busy_clinic: dict[str, pd.DataFrame]) -> None:
+    assert "serves same-day requests first" in clinic_day({})
+    act = busy_clinic["activity"]
+    nurse = act[act["role"] == "nurse"].groupby("measure")["value"].sum()
+    waits = busy_clinic["waits"]
+    long_queue = waits.loc[(waits["kind"] == "ltc") & (waits["wait_days"] > 30), "appointments"].sum()
+    assert long_queue > 0 and nurse["minutes_ltc"] > 0.3 * nurse["minutes_available"]  # the nurses' queue never empties ...
+    assert nurse.get("same_day_unmet", 0.0) < 0.01 * nurse["appointments_other"]  # ... yet same-day demand is met first
 
 
 # --------------------------------------------------------------- browser
@@ -215,3 +356,31 @@ def test_report_renders_in_headless_chromium(folder: Path, index: list[dict[str,
     chromium(tmp_path, "--window-size=1280,4000", f"--screenshot={shot}", url)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 50_000
+
+
+FIRST_SCREEN = """<script>addEventListener('load', () => {
+  const box = (el) => el ? el.getBoundingClientRect().toJSON() : null;
+  const img = document.querySelector('#answer img');
+  const found = {text: box(document.querySelector('#answer .answer-text')), figure: box(img),
+    loaded: img ? img.naturalWidth : 0, answer: document.querySelector('#answer').innerText,
+    words: (document.querySelector('header').innerText + ' ' + document.querySelector('#answer').innerText).split(/\\s+/).filter(Boolean).length};
+  const out = document.createElement('pre'); out.id = 'first-screen'; out.textContent = JSON.stringify(found);
+  document.body.appendChild(out);
+});</script>"""
+
+
+@needs_chromium
+def test_first_screen_holds_the_answer_and_its_figure(folder: Path, tmp_path: Path) -> None:
+    """At 1400 x 900 the answer's words and its figure are on screen without scrolling."""
+    page = tmp_path / "report.html"
+    page.write_text((folder / "report.html").read_text(encoding="utf-8").replace("</body>", FIRST_SCREEN + "</body>"), encoding="utf-8")
+    dom = chromium(tmp_path, "--window-size=1400,900", "--virtual-time-budget=10000", "--dump-dom", page.as_uri()).stdout
+    found = json.loads(re.search(r"<pre id=\"first-screen\">(.*?)</pre>", dom, re.S).group(1))
+    text, figure = found["text"], found["figure"]
+    assert 0 <= text["top"] and text["bottom"] <= 900, text
+    assert 0 <= figure["top"] and figure["bottom"] <= 900 and figure["right"] <= 1400, figure
+    assert figure["width"] >= 400 and found["loaded"] > 0  # a real, decoded figure, not a thumbnail
+    for label in ("Under Somerset-style opt-out", "After QOF is withdrawn with nothing in its place"):
+        assert label in found["answer"]
+    assert found["answer"].count("Monitoring gaps:") == 2 and "Caveat." in found["answer"]
+    assert found["words"] <= OPENING_WORDS

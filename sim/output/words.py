@@ -52,12 +52,16 @@ def role_label(name: str, federation_roles: Iterable[str] = ()) -> str:
 
 
 def fmt(x: float, signed: bool = False) -> str:
-    """A number for a reader: no decimals from 100 up, one below; a real minus sign."""
+    """A number for a reader: no decimals from 100 up, one below, two significant figures
+    under 1; a real minus sign."""
     if x is None or not np.isfinite(x):
         return "–"
     a = abs(x)
+    if a < 1e-4:  # below what the tables keep (four decimals): rounding noise
+        a = 0.0
     text = f"{a:,.0f}" if a >= 100 else f"{a:.1f}" if a >= 1 or a == 0 else f"{a:.2g}"
-    sign = "−" if x < 0 and text.strip("0.,") else ("+" if signed and x > 0 else "")
+    shown = bool(text.strip("0.,"))
+    sign = "−" if x < 0 and shown else ("+" if signed and x > 0 and shown else "")
     return sign + text
 
 
