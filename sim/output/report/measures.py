@@ -31,6 +31,8 @@ ORDER = (MONITORING, WORKLOAD, OUTCOMES, RECORDING, COSTS)
 
 
 def group_of(measure: str) -> str:
+    if measure.startswith("admin_hours_"):
+        return WORKLOAD
     return GROUPS.get(measure, OUTCOMES)
 
 
