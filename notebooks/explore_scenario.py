@@ -50,6 +50,6 @@ differences = pd.read_csv(folder / "differences.csv")
 differences[["label", "difference", "lower", "upper"]].round(2)
 
 # %%
-for name in ("summary", "overdue", "control"):
+for name in ("answer", "overdue", "control"):
     display(Image(filename=str(folder / "plots" / f"{name}.png"), width=900))
 print(f"Full report: {folder / 'report.html'}")

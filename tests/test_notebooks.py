@@ -16,7 +16,7 @@ EXPECTED = {
     "one_way_sensitivity": ["tornado_overdue_pct.png", "tornado_clinician_hours_per_1000.png", "tornado_events_per_1000.png"],
     "global_sensitivity": ["morris.png", "sobol.png", "top_parameters.csv"],
     "probabilistic_sensitivity": ["differences.png", "ce_plane.png", "ceac.png"],
-    "explore_scenario": ["comparison/report.html", "comparison/plots/summary.png"],
+    "explore_scenario": ["comparison/report.html", "comparison/plots/answer.png"],
 }
 
 
