@@ -23,8 +23,8 @@ from tqdm import tqdm
 from sim.config import LoadedScenario
 from sim.measures.recorder import FederationResult
 from sim.model.county import federation_plan
+from sim.experiment.files import atomic_folder
 from sim.experiment.schedulers import execute
-from sim.output.results import atomic_folder
 from sim.experiment.runner import RunResult, assemble, run_federation
 
 

@@ -1,17 +1,11 @@
-"""Write a run's tables and manifest, atomically.
-
-Everything goes to a hidden temporary folder first and is moved into place by
-one rename, so an interrupted run never leaves a folder that looks complete.
-"""
+"""Write a run's tables and manifest, atomically (see :mod:`sim.experiment.files`)."""
 
 from __future__ import annotations
 
 import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import LoadedScenario
+from sim.experiment.files import atomic_file, atomic_folder
 from sim.experiment.runner import RunResult
 from sim.measures.summary import HEADLINES
 
@@ -92,44 +87,9 @@ def write_headline(table: pd.DataFrame, path: Path) -> None:
     table.round(4).to_csv(path, index=False)
 
 
-def atomic_folder(folder: Path, fill: Any) -> Path:
-    """Create ``folder`` by filling a temporary sibling and renaming it into place."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
-    try:
-        fill(tmp)
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
-
-
-def atomic_file(path: Path, write: Any) -> Path:
-    """Write a file through a temporary sibling renamed into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """Read every table of a written run back."""
     return {p.stem: pd.read_parquet(p) for p in sorted((Path(folder) / "tables").glob("*.parquet"))}
 
 
-__all__ = ["HEADLINES", "atomic_folder", "manifest", "read_tables", "versions"]
+__all__ = ["HEADLINES", "atomic_file", "atomic_folder", "manifest", "read_tables", "versions"]

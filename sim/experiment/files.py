@@ -1,0 +1,55 @@
+"""Write folders and files atomically, with the permissions the user's umask gives.
+
+Everything goes to a hidden temporary sibling first and is moved into place by
+one rename, so an interrupted run never leaves a folder that looks complete.
+The temporary sibling is made with ``mkdir``/``open`` rather than ``tempfile``,
+whose 0700/0600 modes would keep colleagues on a shared server out of the results.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(f".{path.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def atomic_folder(folder: Path, fill: Callable[[Path], object]) -> Path:
+    """Create ``folder`` by filling a temporary sibling and renaming it into place."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _partial(folder)
+    tmp.mkdir()
+    try:
+        fill(tmp)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def atomic_file(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write a file through a temporary sibling renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _partial(path)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
