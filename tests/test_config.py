@@ -23,7 +23,8 @@ def reject(path: Path, overrides: dict[str, Any] | None = None) -> ScenarioError
     with pytest.raises(ScenarioError) as info:
         load_scenario(path, overrides)
     exc = info.value
-    assert str(exc).startswith(str(exc.file)), str(exc)
+    assert str(exc).startswith(exc.origin or str(exc.file)), str(exc)
+    assert str(exc.file) in str(exc)
     assert f"{exc.field}: {exc.problem}" in str(exc)
     return exc
 
@@ -126,10 +127,11 @@ def test_wrong_type_is_rejected(yaml_file):
 
 
 def test_wrong_type_in_override_is_rejected():
-    """Overrides are validated like file values."""
+    """Overrides are validated like file values, and the error names the override, not the file."""
     exc = reject(QOF, {"years": "ten"})
     assert exc.field == "years"
     assert exc.file.name == "qof_practice.yaml"
+    assert str(exc).startswith("--set years=ten (scenario ")
 
 
 def test_negative_prevalence_is_rejected(yaml_file):
@@ -275,10 +277,11 @@ def test_missing_file_is_rejected(tmp_path: Path):
 
 
 def test_missing_parent_is_rejected(yaml_file):
-    """``extends`` of a missing file names the missing file."""
-    exc = reject(yaml_file("extends: gone.yaml\nname: x\n"))
-    assert exc.file.name == "gone.yaml"
-    assert "not found" in exc.problem
+    """``extends`` of a missing file is reported against the file that refers to it, naming the missing one."""
+    exc = reject(yaml_file("extends: gone.yaml\nname: x\n", name="variant.yaml"))
+    assert exc.file.name == "variant.yaml"
+    assert exc.field == "extends"
+    assert "'gone.yaml' does not exist" in exc.problem
 
 
 def test_invalid_yaml_is_rejected(yaml_file):

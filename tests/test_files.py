@@ -64,3 +64,21 @@ def test_replacing_a_folder_swaps_it_whole(tmp_path: Path):
     atomic_folder(tmp_path / "run", lambda tmp: (tmp / "new.txt").write_text("new"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["new.txt"]
+
+
+def test_ctrl_c_is_held_until_a_save_ends(tmp_path: Path):
+    """Ctrl-C during the save of a finished replication lands after it: the replication is kept whole."""
+    import signal
+
+    from sim.experiment.files import interrupts_held
+
+    def fill(tmp: Path) -> None:
+        (tmp / "a.txt").write_text("a")
+        signal.raise_signal(signal.SIGINT)
+        (tmp / "b.txt").write_text("b")
+
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts_held():
+            atomic_folder(tmp_path / "rep-0000", fill)
+    assert sorted(p.name for p in (tmp_path / "rep-0000").iterdir()) == ["a.txt", "b.txt"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.config.errors import ScenarioError
-from sim.config.loader import read_tree, split_provenance, validate
+from sim.config.loader import apply_overrides, blame_overrides, read_tree, split_provenance, validate
 from sim.config.regimes import regime_class
 from sim.config.schema import Scenario
 
@@ -48,20 +48,38 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
     ``overrides`` maps dotted field paths to values (e.g. ``{"seed": 7}``) and is
     applied before validation, so an override is checked like a file value.
-    Raises :class:`ScenarioError` naming the file, the field path and the problem.
+    Raises :class:`ScenarioError` naming the file, the field path and the problem,
+    and the override (``--set field=value``) when that is what is wrong.
     """
     path = Path(path)
     tree = read_tree(path)
     _scheme_regime_from(tree, path)
-    for dotted, value in (overrides or {}).items():
-        _set_path(tree, dotted, value)
+    if not overrides:
+        return _load_tree(tree, path)
+    try:
+        loaded = _load_tree(apply_overrides(tree, overrides, path), path)
+    except ScenarioError as exc:
+        if exc.origin:
+            raise
+        raise blame_overrides(exc, overrides, _is_valid(tree, path)) from None
+    return replace(loaded, overrides=dict(overrides))
+
+
+def _load_tree(tree: dict[str, Any], path: Path) -> LoadedScenario:
     try:
         plain, provenance = split_provenance(tree)
     except ValueError as exc:
         field_path, _, problem = str(exc).partition(": ")
         raise ScenarioError(path, field_path, problem) from None
-    loaded = from_tree(plain, provenance, path)
-    return replace(loaded, overrides=dict(overrides or {}))
+    return from_tree(plain, provenance, path)
+
+
+def _is_valid(tree: dict[str, Any], path: Path) -> bool:
+    try:
+        _load_tree(tree, path)
+    except ScenarioError:
+        return False
+    return True
 
 
 def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path: Path) -> LoadedScenario:
@@ -105,6 +123,8 @@ def _scheme_regime_from(tree: dict[str, Any], path: Path) -> None:
     ref = ref.get("value") if isinstance(ref, dict) else ref
     if not isinstance(ref, str):
         raise ScenarioError(path, "scheme.regime_from", "must be the name of a scenario file")
+    if not (path.parent / ref).is_file():
+        raise ScenarioError(path, "scheme.regime_from", f"{ref!r} does not exist (looked for {(path.parent / ref).resolve()})")
     other = read_tree(path.parent / ref)
     if "regime" not in other:
         raise ScenarioError(path, "scheme.regime_from", f"{ref} has no regime")
@@ -145,21 +165,6 @@ def _children(value: Any) -> list[tuple[str, BaseModel]]:
     if isinstance(value, list):
         return [(f"[{i}]", v) for i, v in enumerate(value) if isinstance(v, BaseModel)]
     return []
-
-
-def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set a dotted field, stepping inside provenance mappings (``{value: ..., source: ...}``)."""
-    *parents, last = dotted.split(".")
-    node = tree
-    for part in parents:
-        node = node.setdefault(part, {})
-        if isinstance(node, dict) and "value" in node and isinstance(node["value"], dict):
-            node = node["value"]
-    old = node.get(last)
-    if isinstance(old, dict) and "value" in old:
-        node[last] = {**old, "value": value}
-    else:
-        node[last] = value
 
 
 __all__ = ["LoadedScenario", "Scenario", "ScenarioError", "load_scenario", "from_tree"]

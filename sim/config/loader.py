@@ -11,7 +11,9 @@ scenario stays plain and the report can list every value with its source.
 
 from __future__ import annotations
 
+import copy
 import difflib
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, get_origin
 
@@ -23,29 +25,146 @@ from sim.config.errors import ScenarioError
 PROVENANCE_KEYS = frozenset({"value", "source", "assumption", "unit", "range", "note"})
 
 
+MAX_VALUES = 200_000
+"""More YAML values than any scenario needs (base.yaml has about 2,400), counted with
+aliases expanded: refuses alias bombs ("billion laughs") before they are built."""
+
+MAX_BYTES = 5_000_000
+"""Scenario files are a few kilobytes; anything this large is not one."""
+
+
 def read_tree(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a YAML scenario file and merge it over the file it ``extends``."""
     path = path.resolve()
     if path in _seen:
         chain = " -> ".join(p.name for p in (*_seen, path))
         raise ScenarioError(path, "extends", f"circular 'extends' chain: {chain}")
-    if not path.is_file():
-        raise ScenarioError(path, "", "file not found")
-    try:
-        tree = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(path, "", f"not valid YAML: {exc}") from None
+    tree = parse_file(path)
     if not isinstance(tree, dict):
         raise ScenarioError(path, "", "a scenario file must be a mapping of fields")
     parent = tree.pop("extends", None)
     if parent is None:
         return tree
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(path, "extends", "expected a file name relative to this file")
-    base = read_tree(path.parent / parent, (*_seen, path))
+    target = path.parent / parent
+    if not target.is_file():
+        what = "is a folder, not a file" if target.is_dir() else "does not exist"
+        raise ScenarioError(path, "extends", f"{parent!r} {what} (looked for {target.resolve()}); name a scenario file relative to {path.parent}")
+    base = read_tree(target, (*_seen, path))
     if _names_new_policy(base, tree):
         base = {**base, "regime": {}}
     return deep_merge(base, tree)
+
+
+def parse_file(path: Path) -> Any:
+    """Parse a scenario file strictly: UTF-8, no duplicate keys, no alias bombs."""
+    if path.is_dir():
+        raise ScenarioError(path, "", "is a folder; give a scenario .yaml file")
+    if not path.is_file():
+        raise ScenarioError(path, "", "file not found")
+    if path.stat().st_size > MAX_BYTES:
+        raise ScenarioError(path, "", f"is {path.stat().st_size:,} bytes; a scenario file is a few kilobytes of YAML")
+    try:
+        return parse_yaml(_utf8(path.read_bytes()))
+    except _Problem as exc:
+        raise ScenarioError(path, exc.field, exc.problem) from None
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text strictly; raises :class:`_Problem` (field, problem)."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        raise _Problem("", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise _Problem("", "not valid YAML: nested too deeply") from None
+
+
+class _Problem(Exception):
+    def __init__(self, field: str, problem: str) -> None:
+        self.field, self.problem = field, problem
+        super().__init__(f"{field}: {problem}")
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = " (it looks like UTF-16)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise _Problem(
+            "", f"not UTF-8 text{hint}: byte 0x{data[exc.start]:02x} at line {line}, column {column}; save the file with UTF-8 encoding"
+        ) from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, checking the document before building it."""
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            _Walk(self).check(node)
+        return node
+
+
+class _Walk:
+    """Count values with aliases expanded, and find duplicate keys and self-referring aliases."""
+
+    def __init__(self, loader: yaml.SafeLoader) -> None:
+        self.loader = loader
+        self.sizes: dict[int, int] = {}
+        self.open: set[int] = set()
+
+    def check(self, node: yaml.Node) -> None:
+        if self.size(node, "") > MAX_VALUES:
+            raise _Problem("", f"its aliases (*name) expand to more than {MAX_VALUES:,} values; write the values out instead")
+
+    def size(self, node: yaml.Node, path: str) -> int:
+        key = id(node)
+        if key in self.sizes:
+            return self.sizes[key]
+        if key in self.open:
+            raise _Problem(path, f"an alias refers to the value that contains it (line {node.start_mark.line + 1}); remove it")
+        self.open.add(key)
+        total = 1 + sum(self.size(child, child_path) for child, child_path in self.children(node, path))
+        self.open.discard(key)
+        self.sizes[key] = total
+        if total > MAX_VALUES:
+            raise _Problem(path, f"its aliases (*name) expand to more than {MAX_VALUES:,} values; write the values out instead")
+        return total
+
+    def children(self, node: yaml.Node, path: str) -> list[tuple[yaml.Node, str]]:
+        if isinstance(node, yaml.SequenceNode):
+            return [(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        if not isinstance(node, yaml.MappingNode):
+            return []
+        seen: dict[Any, int] = {}
+        out = []
+        for key, value in node.value:
+            name = self.key(key)
+            child = f"{path}.{name}" if path else str(name)
+            if name is not _MERGE and name in seen:
+                raise _Problem(
+                    child,
+                    f"appears twice in the same mapping (lines {seen[name]} and {key.start_mark.line + 1}); "
+                    "YAML would silently keep the last one: delete one of them",
+                )
+            seen.setdefault(name, key.start_mark.line + 1)
+            out += [(key, child), (value, child)]
+        return out
+
+    def key(self, node: yaml.Node) -> Any:
+        if node.tag == "tag:yaml.org,2002:merge":
+            return _MERGE
+        if isinstance(node, yaml.ScalarNode):
+            value = self.loader.construct_object(node)
+            return value if isinstance(value, Hashable) else (node.tag, node.value)
+        return (node.tag, id(node))
+
+
+_MERGE = object()
 
 
 def _names_new_policy(base: dict[str, Any], over: dict[str, Any]) -> bool:
@@ -172,3 +291,72 @@ def _model_of(annotation: Any) -> Any:
         if isinstance(arg, type) and issubclass(arg, BaseModel):
             return arg
     return annotation
+
+
+# ------------------------------------------------------------------ overrides
+def override_label(dotted: str, value: Any) -> str:
+    """How an override reads on the command line: ``--set years=3``."""
+    text = value if isinstance(value, str) else yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    return f"--set {dotted}={text.removesuffix(chr(10) + '...')}"
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``FIELD=VALUE`` from the command line, the value read as YAML (``3``, ``0.5``, ``[1, 2]``, ``text``)."""
+    field, sep, text = item.partition("=")
+    field = field.strip()
+    if not sep or not field:
+        raise ScenarioError(None, "", "expected FIELD=VALUE, e.g. --set years=3", origin=f"--set {item}")
+    try:
+        return field, parse_yaml(text) if text.strip() else None
+    except _Problem as exc:
+        raise ScenarioError(None, "", f"the value is {exc.problem}", origin=f"--set {item}") from None
+
+
+def apply_overrides(tree: dict[str, Any], overrides: dict[str, Any], file: Path) -> dict[str, Any]:
+    """A copy of ``tree`` with dotted-path ``overrides`` set, stepping inside provenance
+    mappings (``{value: ..., source: ...}``); an override that cannot be placed is an error naming it."""
+    tree = copy.deepcopy(tree)
+    for dotted, value in overrides.items():
+        try:
+            _set_path(tree, dotted, value)
+        except _Problem as exc:
+            raise ScenarioError(file, exc.field, exc.problem, origin=override_label(dotted, value)) from None
+    return tree
+
+
+def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = parts = dotted.split(".")
+    if not all(parts):
+        raise _Problem(dotted, "empty field name; write the field path with single dots, e.g. population.male_share")
+    node: Any = tree
+    for i, part in enumerate(parents):
+        node = node.setdefault(part, {})
+        if _is_leaf(node) and isinstance(node["value"], dict):
+            node = node["value"]
+        if not isinstance(node, dict):
+            here = ".".join(parents[: i + 1])
+            raise _Problem(here, f"is {_kind(node)}, not a group of fields, so it has no field {parts[i + 1]!r}")
+    old = node.get(last)
+    node[last] = {**old, "value": value} if _is_leaf(old) else value
+
+
+def _kind(node: Any) -> str:
+    if _is_leaf(node):
+        node = node["value"]
+    return "a list" if isinstance(node, list) else f"a single value ({node!r})"
+
+
+def blame_overrides(exc: ScenarioError, overrides: dict[str, Any], file_is_valid: bool) -> ScenarioError:
+    """Report an error as coming from the overrides that touch its field; from all of them
+    when the file alone is valid but no single override matches; else from the file."""
+    touching = [d for d in overrides if _related(d, exc.field)]
+    if not touching and not file_is_valid:
+        return exc
+    chosen = touching or list(overrides)
+    return exc.blamed_on(", ".join(override_label(d, overrides[d]) for d in chosen))
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether one field path contains the other (``a.b`` and ``a.b.c``, ``a.b[0]``)."""
+    short, long = sorted((a, b), key=len)
+    return bool(short) and (long == short or long.startswith((short + ".", short + "[")))

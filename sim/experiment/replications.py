@@ -23,7 +23,7 @@ from tqdm import tqdm
 from sim.config import LoadedScenario
 from sim.measures.recorder import FederationResult
 from sim.model.county import federation_plan
-from sim.experiment.files import atomic_folder
+from sim.experiment.files import atomic_folder, interrupts_held
 from sim.experiment.schedulers import execute
 from sim.experiment.runner import RunResult, assemble, run_federation
 
@@ -80,7 +80,8 @@ class ReplicationCache:
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "done.json").write_text(json.dumps(info))
 
-        atomic_folder(self.folder(loaded, replication), fill)
+        with interrupts_held():  # Ctrl-C now would lose a replication that has finished
+            atomic_folder(self.folder(loaded, replication), fill)
 
     def load(self, loaded: LoadedScenario, replication: int) -> tuple[dict[str, pd.DataFrame], dict]:
         folder = self.folder(loaded, replication)

@@ -7,6 +7,7 @@ replication and practice), so the scheduler changes only speed, never results.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -43,13 +44,33 @@ def execute(
 
 
 def _pool(fn: Callable[..., Any], tasks: Sequence[tuple[Hashable, tuple[Any, ...]]], workers: int) -> Iterator[tuple[Hashable, Any]]:
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+    finished = False
     try:
         futures = {pool.submit(fn, *args): key for key, args in tasks}
         for future in as_completed(futures):
             yield futures[future], future.result()
+        finished = True
     finally:
+        if not finished:
+            _stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _leave_interrupts_to_parent() -> None:
+    """A terminal's Ctrl-C reaches every process in the group. Workers ignore it, so none
+    prints a traceback; the parent stops them (``_stop_workers``) and reports once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End running tasks now rather than waiting for them: their results would be discarded anyway."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
 
 
 def _dask(
