@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.config import LoadedScenario, ScenarioError, load_scenario
+from sim.config.errors import ScenarioErrors
+from sim.config.loader import blame_overrides, parse_override
+from sim.experiment.files import OutputError
 
 EPILOG = """examples:
   qofsim run scenarios/qof_practice.yaml
@@ -17,9 +18,22 @@ EPILOG = """examples:
   qofsim run scenarios/qof_practice.yaml --set seed=7 --set years=3
   qofsim compare scenarios/qof_county.yaml scenarios/optout_county.yaml --name county
   qofsim report results/county
+  qofsim replications scenarios/qof_practice.yaml --precision 0.05
+  qofsim sweep scenarios/qof_practice.yaml scenarios/optout_practice.yaml --psa 200 -r 2
   qofsim check scenarios/*.yaml
-  qofsim params scenarios/optout_practice.yaml > docs/parameters.md
+  qofsim params scenarios/optout_practice.yaml
+  qofsim params --docs
+
+-o FOLDER is the results folder in every command (default: results/).
+A bad scenario, override or option exits with status 2; Ctrl-C exits with 130
+and keeps every finished replication (rerun the same command to resume).
 """
+
+OVERRIDE_HELP = "override a scenario field, e.g. --set seed=7 --set practices.count=3 (validated like the file; repeatable)"
+SCHEDULER_HELP = (
+    "where runs execute: processes (local pool, default), serial, dask (a local Dask cluster) "
+    "or tcp://host:port (a running Dask scheduler)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ScenarioError as exc:
+    except ScenarioErrors as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (ScenarioError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -55,77 +73,160 @@ def _parser() -> argparse.ArgumentParser:
     _run_options(compare)
     compare.set_defaults(func=_cmd_compare)
 
-    reps = sub.add_parser("replications", help="how many replications are enough: the confidence-interval method")
-    reps.add_argument("scenario", type=Path)
-    reps.add_argument("--measure", action="append", default=None, help="headline measure(s) to check (default: overdue_pct)")
-    reps.add_argument("--precision", type=float, default=0.05, help="target half-width of the 95%% interval relative to the mean (default 0.05)")
-    reps.add_argument("--max", dest="max_replications", type=int, default=20, help="stop after this many replications (default 20)")
-    reps.add_argument("-w", "--workers", type=int, default=None)
-    reps.add_argument("-o", "--out", type=Path, default=Path("results"))
-    reps.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE")
-    reps.add_argument("--scheduler", default="processes")
-    reps.set_defaults(func=_cmd_replications)
-
-    sweep = sub.add_parser("sweep", help="sensitivity sweep: scenarios x parameter sets x replications, tidy results")
-    sweep.add_argument("scenarios", type=Path, nargs="+")
-    design = sweep.add_mutually_exclusive_group(required=True)
-    design.add_argument("--samples", type=Path, help="CSV of parameter sets: one column per dotted field path")
-    design.add_argument("--one-way", action="store_true", help="each uncertain parameter at the ends of its range")
-    design.add_argument("--psa", type=int, metavar="N", help="N parameter sets drawn uniformly over the registry's ranges")
-    sweep.add_argument("--seed", type=int, default=1, help="seed for --psa draws")
-    sweep.add_argument("-r", "--replications", type=int, default=1)
-    sweep.add_argument("-w", "--workers", type=int, default=None)
-    sweep.add_argument("--scheduler", default="processes")
-    sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE")
-    sweep.add_argument("-o", "--output", type=Path, default=Path("results/sweep.parquet"))
-    sweep.add_argument("-q", "--quiet", action="store_true")
-    sweep.set_defaults(func=_cmd_sweep)
+    _replications_parser(sub)
+    _sweep_parser(sub)
 
     report = sub.add_parser("report", help="(re)build the plots and the HTML report of a written comparison folder")
     report.add_argument("folder", type=Path, help="comparison folder written by 'qofsim compare', e.g. results/county")
     report.set_defaults(func=_cmd_report)
 
-    check = sub.add_parser("check", help="validate scenario files without running them")
-    check.add_argument("scenarios", type=Path, nargs="+")
+    check = sub.add_parser(
+        "check", help="validate scenario files without running them",
+        description="Validate scenario files, and check they would run (registers solvable, clinicians with time), "
+        "without simulating or writing anything. Every file is reported; exit status 2 if any is bad.",
+    )
+    check.add_argument("scenarios", type=Path, nargs="+", metavar="scenario", help="scenario YAML file(s)")
+    check.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=OVERRIDE_HELP)
     check.set_defaults(func=_cmd_check)
 
     params = sub.add_parser("params", help="print every parameter of a scenario with its source or assumption")
-    params.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios"), help="scenario file (default: scenarios/)")
+    params.add_argument("scenario", type=Path, nargs="?", default=Path("scenarios"), help="scenario file (with --docs: its folder; default: scenarios/)")
     params.add_argument("--docs", action="store_true", help="write docs/parameters.md from the shipped scenarios")
     params.set_defaults(func=_cmd_params)
     return parser
 
 
+def _replications_parser(sub: Any) -> None:
+    reps = sub.add_parser(
+        "replications", help="how many replications are enough: the confidence-interval method",
+        description="Run 5, 10, 20, ... replications until each measure's 95%% interval is within --precision "
+        "of its mean (or --max is reached); writes FOLDER/replications-NAME.csv.",
+    )
+    reps.add_argument("scenario", type=Path, help="scenario YAML file")
+    reps.add_argument("--measure", action="append", default=None, metavar="MEASURE", help="headline measure to check (repeatable; default: overdue_pct)")
+    reps.add_argument("--precision", type=_fraction, default=0.05, help="target half-width of the 95%% interval relative to the mean (default 0.05)")
+    reps.add_argument("--max", dest="max_replications", type=_positive, default=20, metavar="N", help="stop after this many replications (default 20)")
+    reps.add_argument("-w", "--workers", type=_positive, default=None, help="worker processes (default: all cores; 1 = serial)")
+    reps.add_argument("-o", "--out", type=Path, default=Path("results"), metavar="FOLDER", help="results folder (default: results/)")
+    reps.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=OVERRIDE_HELP)
+    reps.add_argument("--scheduler", type=_scheduler, default="processes", help=SCHEDULER_HELP)
+    reps.set_defaults(func=_cmd_replications)
+
+
+def _sweep_parser(sub: Any) -> None:
+    sweep = sub.add_parser(
+        "sweep", help="sensitivity sweep: scenarios x parameter sets x replications, tidy results",
+        description="Run every scenario for every parameter set and replication (common random numbers); "
+        "writes FOLDER/NAME.parquet (one row per scenario, sample and replication) and FOLDER/NAME.samples.csv.",
+    )
+    sweep.add_argument("scenarios", type=Path, nargs="+", metavar="scenario", help="scenario YAML file(s)")
+    design = sweep.add_mutually_exclusive_group(required=True)
+    design.add_argument("--samples", type=Path, metavar="CSV", help="CSV of parameter sets: one column per dotted field path")
+    design.add_argument("--one-way", action="store_true", help="each uncertain parameter at the ends of its range")
+    design.add_argument("--psa", type=_positive, metavar="N", help="N parameter sets drawn uniformly over the registry's ranges")
+    sweep.add_argument("--seed", type=int, default=1, help="seed for the --psa draws (default: 1)")
+    sweep.add_argument("-r", "--replications", type=_positive, default=1, help="replications per parameter set (default: 1)")
+    sweep.add_argument("-w", "--workers", type=_positive, default=None, help="worker processes (default: all cores; 1 = serial)")
+    sweep.add_argument("--scheduler", type=_scheduler, default="processes", help=SCHEDULER_HELP)
+    sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=OVERRIDE_HELP)
+    sweep.add_argument("-o", "--out", type=Path, default=Path("results"), metavar="FOLDER", help="results folder (default: results/)")
+    sweep.add_argument("--name", default="sweep", help="file name under --out: NAME.parquet and NAME.samples.csv (default: sweep)")
+    sweep.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)  # before 0.2: the .parquet file itself
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=_cmd_sweep)
+
+
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-r", "--replications", type=int, default=1, help="number of replications (default: 1)")
-    p.add_argument("-w", "--workers", type=int, default=None, help="worker processes (default: all cores; 1 = serial)")
-    p.add_argument("-o", "--out", type=Path, default=Path("results"), help="results folder (default: results/)")
-    p.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE",
-        help="override a scenario field, e.g. --set seed=7 --set practices.count=3 (validated like the file)",
-    )
+    p.add_argument("-r", "--replications", type=_positive, default=1, help="number of replications (default: 1)")
+    p.add_argument("-w", "--workers", type=_positive, default=None, help="worker processes (default: all cores; 1 = serial)")
+    p.add_argument("-o", "--out", type=Path, default=Path("results"), metavar="FOLDER", help="results folder (default: results/)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=OVERRIDE_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--scheduler", default="processes",
-        help="where runs execute: processes (local pool, default), serial, dask (a local Dask cluster) or tcp://host:port (a running Dask scheduler)",
-    )
+    p.add_argument("--scheduler", type=_scheduler, default="processes", help=SCHEDULER_HELP)
     p.add_argument("--warmup-years", type=int, default=None, help="years simulated before measuring (default: the scenario's measures.warmup_years)")
     p.add_argument("--fresh", action="store_true", help="ignore replications cached by an earlier run with the same settings")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (e.g. 0.05 for 5%%), got {value:g}")
+    return value
+
+
+def _scheduler(text: str) -> str:
+    from sim.experiment.schedulers import check_scheduler
+
+    try:
+        return check_scheduler(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _overrides(items: list[str]) -> dict[str, Any]:
+    """``--set FIELD=VALUE`` items as ``{field: value}``; every malformed one is reported."""
     out: dict[str, Any] = {}
+    errors = []
     for item in items:
-        field, sep, value = item.partition("=")
-        if not sep or not field:
-            raise SystemExit(f"error: --set expects FIELD=VALUE, got {item!r}")
-        out[field.strip()] = yaml.safe_load(value)
+        try:
+            field, value = parse_override(item)
+        except ScenarioError as exc:
+            errors.append(exc)
+            continue
+        out[field] = value
+    if errors:
+        raise ScenarioErrors(errors)
     return out
 
 
 def _load_all(paths: list[Path], overrides: list[str]) -> list[LoadedScenario]:
-    """Validate every scenario before anything runs."""
-    return [load_scenario(p, _overrides(overrides)) for p in paths]
+    """Validate every scenario, and check it would run, before anything runs or is written.
+    Every bad file is reported, not only the first."""
+    values = _overrides(overrides)
+    loaded, errors = [], []
+    for path in paths:
+        try:
+            loaded.append(_checked(path, values))
+        except ScenarioError as exc:
+            errors.append(exc)
+    if errors:
+        raise ScenarioErrors(errors)
+    return loaded
+
+
+def _checked(path: Path, overrides: dict[str, Any]) -> LoadedScenario:
+    """Load ``path`` with ``overrides`` and preflight it (would it fail at run time?)."""
+    from sim.experiment.preflight import preflight
+
+    loaded = load_scenario(path, overrides)
+    try:
+        preflight(loaded)
+    except ScenarioError as exc:
+        if not overrides:
+            raise
+        raise blame_overrides(exc, overrides, _runs_without_overrides(path)) from None
+    return loaded
+
+
+def _runs_without_overrides(path: Path) -> bool:
+    try:
+        _checked(path, {})
+    except ScenarioError:
+        return False
+    return True
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -144,15 +245,12 @@ def _with_warmup(args: argparse.Namespace) -> list[str]:
 
 def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Namespace) -> int:
     from sim.experiment.compare import compare
+    from sim.experiment.files import writable_folder
+    from sim.experiment.preflight import distinct_names
     from sim.experiment.replications import Interrupted
-    from sim.experiment.schedulers import check_scheduler
 
-    if args.replications < 1:
-        raise SystemExit("error: --replications must be at least 1")
-    try:
-        check_scheduler(args.scheduler)
-    except ValueError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    distinct_names(loaded)
+    writable_folder(folder)
     try:
         written = compare(loaded, folder, range(args.replications), args.workers, not args.quiet, args.scheduler, args.fresh)
     except Interrupted as exc:
@@ -186,25 +284,34 @@ def _cmd_replications(args: argparse.Namespace) -> int:
     """Add replications in batches until every measure's interval is within the precision."""
     import pandas as pd
 
-    from sim.experiment.replications import cache_for, run_experiment
+    from sim.experiment.files import atomic_file
+    from sim.experiment.files import writable_folder
+    from sim.experiment.replications import Interrupted, cache_for, run_experiment
     from sim.experiment.stats import cumulative_ci, replications_needed
-    from sim.measures.summary import headline
+    from sim.measures.summary import HEADLINES, headline
 
     (loaded,) = _load_all([args.scenario], args.overrides)
     measures = args.measure or ["overdue_pct"]
+    unknown = [m for m in measures if m not in HEADLINES]
+    if unknown:
+        raise OutputError(f"--measure {unknown[0]}: not a headline measure; choose from {', '.join(HEADLINES)}")
+    writable_folder(args.out)
     cache = cache_for(args.out / f"replications-{loaded.name}")
     n, needed = 0, {}
-    while n < args.max_replications:
-        n = min(args.max_replications, max(5, 2 * n))
-        (result,) = run_experiment([loaded], cache, range(n), args.workers, args.scheduler, progress=True)
-        head = headline(result.tables)
-        needed = {m: replications_needed(head[m].to_numpy(), args.precision) for m in measures}
-        if all(v is not None for v in needed.values()):
-            break
+    try:
+        while n < args.max_replications:
+            n = min(args.max_replications, max(5, 2 * n))
+            (result,) = run_experiment([loaded], cache, range(n), args.workers, args.scheduler, progress=True)
+            head = headline(result.tables)
+            needed = {m: replications_needed(head[m].to_numpy(), args.precision) for m in measures}
+            if all(v is not None for v in needed.values()):
+                break
+    except Interrupted as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 130
     tables = [cumulative_ci(head[m].to_numpy()).assign(measure=m) for m in measures]
     table = pd.concat(tables, ignore_index=True)
-    path = args.out / f"replications-{loaded.name}.csv"
-    table.round(5).to_csv(path, index=False)
+    path = atomic_file(args.out / f"replications-{loaded.name}.csv", lambda tmp: table.round(5).to_csv(tmp, index=False))
     print(table.round(4).to_string(index=False))
     for m, k in needed.items():
         verdict = f"{k} replications" if k else f"not reached in {n} replications"
@@ -214,32 +321,69 @@ def _cmd_replications(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.experiment.files import atomic_file
+    from sim.experiment.files import writable_folder
+    from sim.experiment.sweep import sweep
+
+    folder, name = _sweep_destination(args)
+    _load_all(args.scenarios, args.overrides)
+    overrides = _overrides(args.overrides)
+    samples = _sweep_samples(args, overrides)
+    writable_folder(folder)
+    results = sweep(args.scenarios, samples, range(args.replications), overrides, args.workers, args.scheduler, not args.quiet)
+    table = atomic_file(folder / f"{name}.parquet", lambda tmp: results.to_parquet(tmp, index=False))
+    drawn = atomic_file(folder / f"{name}.samples.csv", lambda tmp: samples.to_csv(tmp, index_label="sample"))
+    print(f"wrote {table} ({len(results):,} rows) and {drawn}")
+    return 0
+
+
+def _sweep_destination(args: argparse.Namespace) -> tuple[Path, str]:
+    """Folder and file stem; ``-o x.parquet`` or ``--output x.parquet`` (the old meaning) still name the file."""
+    old = args.output or (args.out if args.out.suffix == ".parquet" else None)
+    if old is None:
+        return args.out, args.name
+    print(f"note: -o now names the results folder; writing {old} as asked (next time: -o {old.parent} --name {old.stem})", file=sys.stderr)
+    return old.parent, old.stem
+
+
+def _sweep_samples(args: argparse.Namespace, overrides: dict[str, Any]) -> Any:
+    """The parameter sets: from --samples (checked against every scenario), --one-way or --psa."""
     import pandas as pd
 
-    from sim.output.results import atomic_file
-    from sim.experiment.sweep import one_way_samples, sweep, uncertain_parameters, uniform_samples
+    from sim.experiment.sweep import one_way_samples, uncertain_parameters, uniform_samples
 
-    overrides = _overrides(args.overrides)
-    _load_all(args.scenarios, args.overrides)
-    params = uncertain_parameters(args.scenarios, overrides)
-    if args.samples:
+    if args.one_way or args.psa:
+        params = uncertain_parameters(args.scenarios, overrides)
+        return one_way_samples(params) if args.one_way else uniform_samples(params, args.psa, args.seed)
+    try:
         samples = pd.read_csv(args.samples)
-    elif args.one_way:
-        samples = one_way_samples(params)
-    else:
-        samples = uniform_samples(params, args.psa, args.seed)
-    results = sweep(args.scenarios, samples, range(args.replications), overrides, args.workers, args.scheduler, not args.quiet)
-    atomic_file(args.output, lambda tmp: results.to_parquet(tmp, index=False))
-    samples.to_csv(args.output.with_suffix(".samples.csv"), index_label="sample")
-    print(f"wrote {args.output} ({len(results):,} rows) and {args.output.with_suffix('.samples.csv')}")
-    return 0
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"--samples {args.samples}: cannot read it as CSV ({exc})") from None
+    if samples.empty:
+        raise OutputError(f"--samples {args.samples}: no parameter sets in it")
+    first = {k: v.item() if hasattr(v, "item") else v for k, v in samples.iloc[0].items()}
+    for path in args.scenarios:
+        try:
+            load_scenario(path, {**overrides, **first})
+        except ScenarioError as exc:
+            raise exc.blamed_on(f"--samples {args.samples} (first row)") from None
+    return samples
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    for loaded in _load_all(args.scenarios, []):
+    """Report every file: ok, or each problem; exit 2 if any is bad."""
+    overrides = _overrides(args.overrides)
+    bad = 0
+    for path in args.scenarios:
+        try:
+            loaded = _checked(path, overrides)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            bad += 1
+            continue
         sc = loaded.scenario
         print(f"ok  {loaded.path}: {sc.name} ({sc.regime.policy}, {sc.practices.count} practice(s), {sc.years} years)")
-    return 0
+    return 2 if bad else 0
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
@@ -254,8 +398,6 @@ def _cmd_params(args: argparse.Namespace) -> int:
     (loaded,) = _load_all([args.scenario], [])
     print(markdown(registry(loaded)))
     return 0
-
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -75,6 +75,10 @@ def parse_yaml(text: str) -> Any:
     """Parse YAML text strictly; raises :class:`_Problem` (field, problem)."""
     try:
         return yaml.load(text, Loader=_StrictLoader) if text.strip() else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise _Problem("", f"not valid YAML{where}: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise _Problem("", f"not valid YAML: {exc}") from None
     except RecursionError:
@@ -331,7 +335,7 @@ def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
     node: Any = tree
     for i, part in enumerate(parents):
         node = node.setdefault(part, {})
-        if _is_leaf(node) and isinstance(node["value"], dict):
+        if _is_leaf(node):
             node = node["value"]
         if not isinstance(node, dict):
             here = ".".join(parents[: i + 1])

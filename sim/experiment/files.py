@@ -19,6 +19,21 @@ from pathlib import Path
 from typing import Any
 
 
+class OutputError(Exception):
+    """The results folder cannot be written."""
+
+
+def writable_folder(folder: Path) -> None:
+    """Raise :class:`OutputError` unless ``folder`` could be created (or replaced) and written in."""
+    folder = Path(folder).absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        raise OutputError(f"{existing} is a file, so {folder} cannot be a results folder; choose another -o")
+    blocked = [p for p in {existing, folder.parent} if p.exists() and not os.access(p, os.W_OK | os.X_OK)]
+    if blocked:
+        raise OutputError(f"cannot write in {blocked[0]} (permission denied); choose another -o")
+
+
 def _partial(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial-{os.getpid()}-{secrets.token_hex(4)}")
 

@@ -13,24 +13,18 @@ before they write anything.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from sim.config import LoadedScenario, ScenarioError
 from sim.config.schema import PopulationSpec
-from sim.engine.federation import federation_plan, list_sizes
+from sim.model.county import federation_plan, list_sizes
 from sim.model.population import age_grid, condition_intercepts
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 
 Problem = tuple[str, str]
 """(field path, what is wrong and what to do)."""
-
-
-class OutputError(Exception):
-    """The results folder cannot be written."""
 
 
 def preflight(loaded: LoadedScenario) -> None:
@@ -47,20 +41,11 @@ def distinct_names(scenarios: Sequence[LoadedScenario]) -> None:
     first: dict[str, LoadedScenario] = {}
     for loaded in scenarios:
         other = first.setdefault(loaded.name, loaded)
-        if other is not loaded:
-            raise ScenarioError(
-                loaded.path, "name", f"{loaded.name!r} is also the name of {other.path}; give each compared scenario its own name"
-            )
-
-
-def writable_folder(folder: Path) -> None:
-    """Raise :class:`OutputError` unless ``folder`` could be created (or replaced) and written."""
-    folder = Path(folder).absolute()
-    existing = next(p for p in (folder, *folder.parents) if p.exists())
-    if not existing.is_dir():
-        raise OutputError(f"{existing} is a file, so {folder} cannot be a results folder; choose another -o")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write in {existing} (permission denied); choose another -o")
+        if other is loaded:
+            continue
+        if other.path == loaded.path:
+            raise ScenarioError(loaded.path, "", "is given twice; compare different scenarios")
+        raise ScenarioError(loaded.path, "name", f"{loaded.name!r} is also the name of {other.path}; give each compared scenario its own name")
 
 
 # ----------------------------------------------------------------- registers
