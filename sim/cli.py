@@ -14,10 +14,10 @@ from sim.experiment.files import OutputError
 
 EPILOG = """examples:
   qofsim run scenarios/qof_practice.yaml
-  qofsim run scenarios/optout_county.yaml --replications 5 --workers 2
+  qofsim run scenarios/optout_county.yaml -r 5 -w 2
   qofsim run scenarios/qof_practice.yaml --set seed=7 --set years=3
-  qofsim compare scenarios/qof_county.yaml scenarios/optout_county.yaml --name county
-  qofsim report results/county
+  qofsim compare scenarios/qof_practice.yaml scenarios/optout_practice.yaml --name practice -r 10
+  qofsim report results/practice
   qofsim replications scenarios/qof_practice.yaml --precision 0.05
   qofsim sweep scenarios/qof_practice.yaml scenarios/optout_practice.yaml --psa 200 -r 2
   qofsim check scenarios/*.yaml
@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 def _replications_parser(sub: Any) -> None:
     reps = sub.add_parser(
         "replications", help="how many replications are enough: the confidence-interval method",
-        description="Run 5, 10, 20, ... replications until each measure's 95%% interval is within --precision "
+        description="Run 5, 10, 20, ... replications until each measure's 95% interval is within --precision "
         "of its mean (or --max is reached); writes FOLDER/replications-NAME.csv.",
     )
     reps.add_argument("scenario", type=Path, help="scenario YAML file")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sim.experiment.files import atomic_file, atomic_folder
+from sim.experiment.files import atomic_file, atomic_folder, interrupts_held
 
 
 @pytest.fixture(params=[0o022, 0o027], ids=["umask-022", "umask-027"])
@@ -68,10 +69,6 @@ def test_replacing_a_folder_swaps_it_whole(tmp_path: Path):
 
 def test_ctrl_c_is_held_until_a_save_ends(tmp_path: Path):
     """Ctrl-C during the save of a finished replication lands after it: the replication is kept whole."""
-    import signal
-
-    from sim.experiment.files import interrupts_held
-
     def fill(tmp: Path) -> None:
         (tmp / "a.txt").write_text("a")
         signal.raise_signal(signal.SIGINT)
