@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASE, QOF
+from conftest import BASE, QOF, SCENARIOS
 from sim.cli import main
 from sim.config import ScenarioError, load_scenario
 from sim.experiment.preflight import preflight
+
+SOMERSET = SCENARIOS / "somerset_county.yaml"
 
 TINY = "years: 1\npractices: {list_size_mean: 600}\n"
 """A scenario small enough that a run which wrongly starts ends in seconds."""
@@ -168,6 +170,27 @@ def test_prevalences_that_cannot_be_reached(tmp_path: Path, run):
         err = rejected(run(command, str(path)), f"{path}: population.conditions.hypertension.prevalence: 0.95 cannot be reached")
         assert "also population.conditions.diabetes.prevalence" in err
         assert "lower the prevalence or min_age" in err
+
+
+def test_prevalence_out_of_reach_only_in_a_deprived_quintile(tmp_path: Path, run):
+    """Deprivation raises prevalence practice by practice: the check covers every quintile in use."""
+    path = tmp_path / "deprived.yaml"
+    path.write_text(
+        f"extends: {SOMERSET}\nname: deprived\nscheme: {{regime_from: {SOMERSET.parent / 'optout_practice.yaml'}}}\n"
+        "population: {conditions: {hypertension: {prevalence: 0.74}}}\n"
+        "deprivation: {prevalence_ratio: {hypertension: 1.5}}\n"
+    )
+    rejected(
+        run("check", str(path)),
+        "population.conditions.hypertension.prevalence: 0.74 (in deprivation quintile 4 it becomes 0.819) cannot be reached",
+        "or deprivation.prevalence_ratio.hypertension",
+    )
+
+
+def test_missing_scheme_regime_file_names_the_file_that_refers_to_it(tmp_path: Path, run):
+    path = tmp_path / "scheme.yaml"
+    path.write_text(f"extends: {SOMERSET}\nname: scheme\nscheme: {{regime_from: nowhere.yaml}}\n")
+    rejected(run("check", str(path)), f"{path}: scheme.regime_from: 'nowhere.yaml' does not exist")
 
 
 def test_age_slope_too_steep_for_the_prevalence(tmp_path: Path, run):

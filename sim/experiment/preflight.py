@@ -14,12 +14,13 @@ before they write anything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from sim.config import LoadedScenario, ScenarioError
 from sim.config.schema import PopulationSpec
-from sim.model.county import federation_plan, list_sizes
+from sim.model.county import deprivation_quintiles, federation_plan, list_sizes, practice_scenario
 from sim.model.population import age_grid, condition_intercepts
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 
@@ -50,12 +51,17 @@ def distinct_names(scenarios: Sequence[LoadedScenario]) -> None:
 
 # ----------------------------------------------------------------- registers
 def registers(loaded: LoadedScenario) -> list[Problem]:
-    """Every register's intercept must be solvable for its prevalence (the population model)."""
-    spec = loaded.scenario.population
-    if _solvable(spec):
-        return []
-    problems = [_register_problem(spec, name) for name in CONDITIONS if not _solvable(_alone(spec, name))]
-    return [p for p in problems if p] or [("population", "the registers' prevalences cannot be reached together; check them")]
+    """Every register's intercept must be solvable for its prevalence (the population model),
+    in every deprivation quintile a practice is in (deprivation shifts prevalence)."""
+    problems: dict[str, str] = {}
+    for quintile in sorted(set(deprivation_quintiles(loaded).tolist())):
+        spec = practice_scenario(loaded, quintile).population
+        if _solvable(spec):
+            continue
+        found = [_register_problem(spec, name, loaded, quintile) for name in CONDITIONS if not _solvable(_alone(spec, name))]
+        for field, problem in found or [("population", "the registers' prevalences cannot be reached together; check them")]:
+            problems.setdefault(field, problem)
+    return list(problems.items())
 
 
 def _solvable(spec: PopulationSpec) -> bool:
@@ -72,26 +78,29 @@ def _alone(spec: PopulationSpec, name: str) -> PopulationSpec:
     return spec.model_copy(update={"conditions": {c: spec.conditions[name] for c in CONDITIONS}})
 
 
-def _register_problem(spec: PopulationSpec, name: str) -> Problem:
+def _register_problem(spec: PopulationSpec, name: str, loaded: LoadedScenario, quintile: int) -> Problem:
     cond = spec.conditions[name]
     field = f"population.conditions.{name}"
+    national = loaded.scenario.population.conditions[name].prevalence
+    shifted = f" (in deprivation quintile {quintile} it becomes {cond.prevalence:.3g})" if cond.prevalence != national else ""
     ages, weights = age_grid(spec.age_bands)
     eligible = float(weights[ages >= cond.min_age].sum())
     if cond.prevalence >= eligible:
         return (
             f"{field}.prevalence",
-            f"{cond.prevalence:g} cannot be reached: only {eligible:.1%} of the list is aged {cond.min_age} or over "
-            f"(min_age), the most the register can hold; lower the prevalence or min_age",
+            f"{national:g}{shifted} cannot be reached: only {eligible:.1%} of the list is aged {cond.min_age} or over "
+            f"(min_age), the most the register can hold; lower the prevalence or min_age"
+            + (f" or deprivation.prevalence_ratio.{name}" if shifted else ""),
         )
     if _solvable(_alone(spec.model_copy(update={"multimorbidity_sd": 0.0}), name)):
         return (
             "population.multimorbidity_sd",
-            f"{spec.multimorbidity_sd:g} is too wide for the {name} register's prevalence {cond.prevalence:g} to be reached; "
+            f"{spec.multimorbidity_sd:g} is too wide for the {name} register's prevalence {national:g}{shifted} to be reached; "
             "lower it (the shipped value is about 1)",
         )
     return (
         f"{field}.age_slope",
-        f"{cond.age_slope:g} per decade is too steep for prevalence {cond.prevalence:g} to be reached "
+        f"{cond.age_slope:g} per decade is too steep for prevalence {national:g}{shifted} to be reached "
         f"(even the lowest intercept puts more of the list on the register); lower it",
     )
 
@@ -140,23 +149,32 @@ def appointments(loaded: LoadedScenario) -> list[Problem]:
 def _appointment_lengths(loaded: LoadedScenario) -> dict[str, tuple[float, float, str, str]]:
     """Per role: shortest and longest appointment it can be booked for, the field that sets
     the longest, and what that appointment is."""
-    sc, policy = loaded.scenario, loaded.make_policy()
+    sc = loaded.scenario
     found: dict[str, tuple[float, float, str, str]] = {}
     if sc.demand.consultations_per_person_year > 0:
         for role in PRACTICE_ROLES:
             if sc.demand.role_share.get(role, 0.0) > 0:
                 minutes = sc.demand.minutes[role]
                 found[role] = (minutes, minutes, f"demand.minutes.{role}", "a consultation")
-    for role in policy.params.review_minutes:
-        if role not in sc.roles:
-            continue
-        index = np.array([sc.roles.index(role)])
-        short, long = (float(policy.review_minutes(index, np.array([n]))[0]) for n in (1, len(CONDITIONS)))
-        what = f"a review of a patient on all {len(CONDITIONS)} registers (with extra_condition_minutes)"
-        old = found.get(role, (short, 0.0, "", ""))
-        longest = (long, f"regime.params.review_minutes.{role}", what) if long >= old[1] else old[1:]
-        found[role] = (min(old[0], short), *longest)
+    for prefix, policy in _policies(loaded):
+        for role in policy.params.review_minutes:
+            if role not in sc.roles:
+                continue
+            index = np.array([sc.roles.index(role)])
+            short, long = (float(policy.review_minutes(index, np.array([n]))[0]) for n in (1, len(CONDITIONS)))
+            what = f"a review of a patient on all {len(CONDITIONS)} registers (with extra_condition_minutes)"
+            old = found.get(role, (short, 0.0, "", ""))
+            longest = (long, f"{prefix}.review_minutes.{role}", what) if long >= old[1] else old[1:]
+            found[role] = (min(old[0], short), *longest)
     return found
+
+
+def _policies(loaded: LoadedScenario) -> list[tuple[str, Any]]:
+    """The regime's policy and, when some practices join a scheme, the scheme's."""
+    policies = [("regime.params", loaded.make_policy())]
+    if loaded.scheme_params is not None:
+        policies.append(("scheme.regime.params", loaded.make_policy(scheme=True)))
+    return policies
 
 
 def _minutes_per_fte(loaded: LoadedScenario, role: str) -> float:
