@@ -334,7 +334,7 @@ def test_clinic_day_serves_same_day_requests_first(busy_clinic: dict[str, pd.Dat
 
 # --------------------------------------------------------------- browser
 needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="headless Chromium not installed at /usr/bin/chromium (run 'make browser' to install it)"
+    not CHROMIUM.exists(), reason="headless Chromium not installed at /usr/bin/chromium: install it to run this test ('sudo apt-get install chromium' on Debian/Ubuntu; 'make browser' does it as root or with passwordless sudo)"
 )
 
 
