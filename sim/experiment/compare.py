@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config import LoadedScenario
-from sim.output.results import atomic_folder, manifest, versions
+from sim.experiment.files import atomic_folder
+from sim.experiment.manifest import manifest, versions
 from sim.experiment.replications import cache_for, run_experiment
 from sim.experiment.runner import RunResult
 from sim.experiment.stats import paired_differences, summarise
