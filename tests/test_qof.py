@@ -15,13 +15,20 @@ from sim.vocabulary import CONDITIONS
 from sim.config import load_scenario
 from sim.config.clinical import FACTORS
 from sim.config.schema import IndicatorSpec
+from sim.model.qof.achievement import achievement, points
+from sim.model.qof.care import QofCare
+from sim.model.qof.exceptions import Reason
 from sim.model.qof.indicators import Indicators
-from sim.model.qof.achievement import NEW_PATIENT_DAYS, achievement, points
-from sim.engine.clock import DAYS_PER_MONTH, NEVER, year_end
+from sim.model.record import CareRecord
+from sim.engine.clock import DAYS_PER_MONTH, NEVER, months, year_end
+from sim.engine.streams import Streams
+
+SCENARIO = load_scenario(QOF).scenario
 
 
-def spec(lower: float = 50, upper: float = 90, pts: float = 10, window: int = 15) -> IndicatorSpec:
-    return IndicatorSpec(id="T", condition="diabetes", item="lab", window_months=window, lower=lower, upper=upper, points=pts)
+def spec(lower: float = 50, upper: float = 90, pts: float = 10, window: int = 15, **kw) -> IndicatorSpec:
+    fields = {"id": "T", "condition": "diabetes", "item": "lab", "window_months": window, "lower": lower, "upper": upper, "points": pts}
+    return IndicatorSpec(**{**fields, **kw})
 
 
 # ------------------------------------------------------------------ points
@@ -59,116 +66,169 @@ def test_points_monotone_and_bounded(a, b, lower, width):
 
 
 # ------------------------------------------------------------ achievement by hand
-def blank_record(n: int, n_indicators: int) -> SimpleNamespace:
-    k, f = len(CONDITIONS), len(FACTORS)
-    return SimpleNamespace(
-        last_recorded=np.full((n, n_indicators), NEVER, dtype=np.int32),
-        recorded_value=np.full((n, n_indicators), np.nan),
-        last_delivered=np.full((n, k), NEVER, dtype=np.int32),
-        measured_day=np.full((n, f), NEVER, dtype=np.int32),
-        measured_value=np.full((n, f), np.nan),
-        excepted_fy=np.full((n, k), -1, dtype=np.int16),
-        diagnosed=np.full((n, k), NEVER, dtype=np.int32),
-        registered=np.full(n, NEVER, dtype=np.int32),
-    )
-
-
-def stub_practice(has: np.ndarray, active: np.ndarray, care, indicators: list[IndicatorSpec]) -> SimpleNamespace:
-    return SimpleNamespace(
-        care=care,
-        pop=SimpleNamespace(has=has, active=active),
-        indicators=Indicators(indicators),
-    )
-
-
 DM = CONDITIONS.index("diabetes")
-ON_DAY = year_end(1)  # 31 March of the second year
-WINDOW = int(round(15 * DAYS_PER_MONTH))
+FY = 1
+ON_DAY = year_end(FY)  # 31 March of the second year
+WINDOW = months(12)
 
 
-def tiny_practice():
-    """Eleven patients, one diabetes process indicator (15-month window), set up so each count is known."""
-    n = 11
+def hand_practice(n: int, specs: list[IndicatorSpec], age: float = 60.0) -> SimpleNamespace:
+    """A practice of ``n`` patients, all on the diabetes register, with a blank record."""
     has = np.zeros((n, len(CONDITIONS)), dtype=bool)
-    has[:9, DM] = True  # patients 0-8 on the register
-    active = np.ones(n, dtype=bool)
-    active[7] = False  # patient 7 has left: not on the register any more
-    care = blank_record(n, 1)
-    # 0: recorded inside the window; 1: recorded on its first day; 2: one day too early;
-    # 3: delivered in the window but not recorded; 4: excepted this year (recorded, but excluded);
-    # 5: excepted last year only (still in the denominator, never reviewed); 6: never reviewed; 7: left;
-    # 8: diagnosed a month ago (new: excluded, though recorded)
-    for i, when in ((0, ON_DAY - 30), (1, ON_DAY - WINDOW), (2, ON_DAY - WINDOW - 1), (4, ON_DAY - 10), (7, ON_DAY - 5), (8, ON_DAY - 3)):
-        care.last_recorded[i, 0] = when
-        care.last_delivered[i, DM] = when
-    care.last_delivered[3, DM] = ON_DAY - 100
-    care.excepted_fy[4, DM] = 1
-    care.excepted_fy[5, DM] = 0
-    care.diagnosed[8, DM] = ON_DAY - 30
-    return stub_practice(has, active, care, [spec(lower=20, upper=60, pts=10)]), ON_DAY
+    has[:, DM] = True
+    pop = SimpleNamespace(
+        has=has, active=np.ones(n, dtype=bool), age=np.full(n, age), male=np.zeros(n, dtype=bool),
+        frailty=np.zeros(n, dtype=np.int8), size=n,
+    )
+    ind = Indicators(specs)
+    care = CareRecord(n, len(ind), len(FACTORS))
+    qc = QofCare(SCENARIO, ind, pop, Streams(1, 0, 0)["qof_care"])
+    qc.statin_steps = np.zeros(n)
+    qc.contraindicated[:] = False
+    qc.contra[:] = False
+    qc.on[:] = False
+    qc.rx_recorded[:] = False
+    return SimpleNamespace(care=care, pop=pop, indicators=ind, qof_care=qc, scenario=SCENARIO)
+
+
+def record(practice: SimpleNamespace, who: int, day: int, i: int = 0) -> None:
+    practice.care.last_recorded[who, i] = day
+    practice.care.item_delivered[who, i] = day
 
 
 def test_achievement_counts_by_hand():
-    """Register, exceptions, new-patient exclusions, denominator and numerators follow the contract's rules."""
-    practice, day = tiny_practice()
-    (row,) = achievement(practice, day)
-    assert row["register"] == 8  # patients 0-6 and 8 (7 has left)
-    assert row["exceptions"] == 1  # patient 4 this year; 5's exception was last year
-    assert row["excluded_new"] == 1  # patient 8, diagnosed a month ago
-    assert row["denominator"] == 6
-    assert row["numerator_recorded"] == 2  # 0 and 1 (1 on the window's first day); not 2, not 4 (excepted), not 8 (new)
-    assert row["numerator_delivered"] == 3  # 0, 1 and 3 (delivered, not recorded)
-    assert row["achievement_recorded"] == pytest.approx(100 * 2 / 6)
-    assert row["achievement_delivered"] == pytest.approx(100 * 3 / 6)
-    assert row["points_recorded"] == pytest.approx(10 * (100 * 2 / 6 - 20) / 40)
-    assert row["points_delivered"] == pytest.approx(10 * (50 - 20) / 40)
+    """Population, exceptions (numerator first), new patients, denominator and numerators follow the contract."""
+    practice = hand_practice(11, [spec(lower=20, upper=60, pts=10, window=12)])
+    care = practice.care
+    # 0: recorded in the window; 1: on its first day; 2: one day too early; 3: done, not recorded;
+    # 4: excepted this year (A), not recorded; 5: excepted last year only; 6: never reviewed; 7: left;
+    # 8: diagnosed a month ago, not recorded (criterion C); 9: excepted this year but recorded;
+    # 10: diagnosed a month ago and recorded
+    for who, day in ((0, ON_DAY - 30), (1, ON_DAY - WINDOW), (2, ON_DAY - WINDOW - 1), (7, ON_DAY - 5), (9, ON_DAY - 40), (10, ON_DAY - 3)):
+        record(practice, who, day)
+    care.item_delivered[3, 0] = ON_DAY - 100
+    care.excepted_fy[[4, 9], DM] = FY
+    care.excepted_reason[[4, 9], DM] = Reason.A
+    care.excepted_fy[5, DM] = FY - 1
+    care.diagnosed[[8, 10], DM] = ON_DAY - 30
+    practice.pop.active[7] = False
+    (row,) = achievement(practice, ON_DAY)
+    assert row["register"] == 10
+    assert row["exceptions"] == 1  # 4 only: 9 meets the indicator, so counts (numerator first)
+    assert row["exceptions_logistical"] == 2  # A and C
+    assert row["excluded_new"] == 1  # 8; 10 was recorded
+    assert row["denominator"] == 8
+    assert row["numerator_recorded"] == 4  # 0, 1, 9, 10
+    assert row["numerator_delivered"] == 5  # and 3 (done, not coded)
+    assert row["achievement_recorded"] == pytest.approx(50.0)
+    assert row["points_recorded"] == pytest.approx(10 * (50 - 20) / 40)
     assert row["points_available"] == 10
 
 
-def test_new_registrant_is_excluded_from_every_indicator():
-    """A patient registered within the new-patient period is outside the denominator; one registered before it is inside."""
-    practice, day = tiny_practice()
-    practice.care.registered[0] = day - NEW_PATIENT_DAYS + 1
-    practice.care.registered[1] = day - NEW_PATIENT_DAYS
-    (row,) = achievement(practice, day)
-    assert row["excluded_new"] == 2
-    assert row["denominator"] == 5
-    assert row["numerator_recorded"] == 1
+@pytest.mark.parametrize("via", ["diagnosed", "registered"])
+def test_new_patient_rules_are_3_months_for_measurements_and_9_for_standards(via):
+    """Criterion C: within 3 months for a process indicator, 9 months for an outcome or treatment."""
+    specs = [
+        spec(window=12, id="P"),
+        spec(window=12, id="O", kind="outcome", factor="hba1c", target=7.5),
+        IndicatorSpec(id="T", condition="diabetes", kind="treatment", treatments=["acei_arb"], lower=40, upper=80, points=3),
+    ]
+    practice = hand_practice(6, specs)
+    joined = [ON_DAY - months(3) + 1, ON_DAY - months(3), ON_DAY - months(6), ON_DAY - months(9) + 1, ON_DAY - months(9), ON_DAY - 400]
+    for who, day in enumerate(joined):
+        if via == "diagnosed":
+            practice.care.diagnosed[who, DM] = day
+        else:
+            practice.care.registered[who] = day
+    process, outcome, treatment = achievement(practice, ON_DAY)
+    assert process["excluded_new"] == 1  # joined less than 3 months ago
+    assert outcome["excluded_new"] == 4  # less than 9 months ago
+    assert treatment["excluded_new"] == 4
+
+
+def test_numerator_first_for_clinical_exceptions():
+    """A patient at target counts even with an exception coded; one above target with the code is excepted."""
+    o = spec(window=12, kind="outcome", item="lab", factor="hba1c", target=7.5)
+    practice = hand_practice(4, [o])
+    care = practice.care
+    for who, value in enumerate((7.0, 8.5, 7.2, 9.0)):
+        record(practice, who, ON_DAY - 20)
+        care.recorded_value[who, 0] = value
+    care.ind_excepted_fy[[0, 1], 0] = FY
+    care.ind_excepted_reason[[0, 1], 0] = Reason.D
+    (row,) = achievement(practice, ON_DAY)
+    assert row["exceptions"] == 1 and row["exceptions_clinical"] == 1  # patient 1
+    assert row["denominator"] == 3
+    assert row["numerator_recorded"] == 2  # 0 (coded D but at target) and 2
 
 
 def test_outcome_indicator_counts_by_hand():
     """Outcome indicators count the last coded value at or below target (recorded) and the last measured value (delivered)."""
     sbp = FACTORS.index("sbp")
-    ind = IndicatorSpec(id="BP_CTRL", condition="diabetes", item="measurement", factor="sbp", target=140,
-                        window_months=15, lower=40, upper=80, points=8)
-    n = 6
-    has = np.zeros((n, len(CONDITIONS)), dtype=bool)
-    has[:, DM] = True
-    care = blank_record(n, 1)
-    # (coded day, coded value, measured day, measured value)
+    ind = spec(window=12, kind="outcome", item="measurement", factor="sbp", target=140, lower=40, upper=80, pts=8)
+    practice = hand_practice(6, [ind])
+    care = practice.care
     cases = [
         (ON_DAY - 20, 135.0, ON_DAY - 20, 135.0),  # 0: coded and measured at target -> both
         (ON_DAY - 20, 140.0, ON_DAY - 20, 140.0),  # 1: exactly at target -> both
         (ON_DAY - 20, 150.0, ON_DAY - 20, 150.0),  # 2: above target -> neither
         (NEVER, np.nan, ON_DAY - 20, 130.0),  # 3: measured at target but not coded -> delivered only
-        (ON_DAY - WINDOW - 5, 120.0, ON_DAY - WINDOW - 5, 120.0),  # 4: controlled but out of window -> neither
+        (ON_DAY - WINDOW - 5, 120.0, ON_DAY - WINDOW - 5, 120.0),  # 4: out of the 12-month window -> neither
         (ON_DAY - 200, 130.0, ON_DAY - 20, 160.0),  # 5: coded good value earlier, later uncoded bad reading -> recorded only
     ]
     for i, (cday, cval, mday, mval) in enumerate(cases):
         care.last_recorded[i, 0], care.recorded_value[i, 0] = cday, cval
         care.measured_day[i, sbp], care.measured_value[i, sbp] = mday, mval
-    (row,) = achievement(stub_practice(has, np.ones(n, dtype=bool), care, [ind]), ON_DAY)
+    (row,) = achievement(practice, ON_DAY)
     assert row["kind"] == "outcome"
     assert row["denominator"] == 6
     assert row["numerator_recorded"] == 3  # 0, 1, 5
     assert row["numerator_delivered"] == 3  # 0, 1, 3
 
 
+def test_treatment_indicator_counts_care_recorded_and_delivered():
+    """On treatment and on the record counts; on it but unrecorded is care delivered only; any-of alternatives."""
+    specs = [
+        IndicatorSpec(id="ACE", condition="diabetes", kind="treatment", treatments=["acei_arb"], lower=40, upper=80, points=3),
+        IndicatorSpec(id="ANY", condition="diabetes", kind="treatment", treatments=["antiplatelet", "anticoagulant"],
+                      any_treatment=True, lower=40, upper=80, points=3),
+    ]
+    practice = hand_practice(4, specs)
+    qc = practice.qof_care
+    t = {name: qc.treatments.index(name) for name in ("acei_arb", "antiplatelet", "anticoagulant")}
+    qc.on[:] = False
+    qc.rx_recorded[:] = False
+    qc.on[[0, 1], t["acei_arb"]] = True
+    qc.rx_recorded[0, t["acei_arb"]] = True
+    qc.on[2, t["anticoagulant"]] = qc.rx_recorded[2, t["anticoagulant"]] = True
+    qc.on[3, t["antiplatelet"]] = True
+    ace, any_ = achievement(practice, ON_DAY)
+    assert (ace["numerator_recorded"], ace["numerator_delivered"]) == (1, 2)
+    assert (any_["numerator_recorded"], any_["numerator_delivered"]) == (1, 2)
+
+
+def test_flu_indicator_counts_vaccinations_in_the_season():
+    """Flu vaccination counts from 1 August to 31 March: a July jab does not; recorded versus given."""
+    practice = hand_practice(4, [IndicatorSpec(id="FLU", condition="diabetes", window="flu_season", lower=55, upper=95, points=3)])
+    qc = practice.qof_care
+    opened = ON_DAY - 364 + SCENARIO.contract.flu_season_start_day
+    qc.vaccinated[:] = [opened, opened - 1, opened + 60, NEVER]
+    qc.vaccine_recorded[:] = [opened, opened - 1, NEVER, NEVER]
+    (row,) = achievement(practice, ON_DAY)
+    assert (row["numerator_recorded"], row["numerator_delivered"]) == (1, 2)
+
+
+def test_register_indicator_earns_its_points():
+    practice = hand_practice(3, [IndicatorSpec(id="REG", condition="diabetes", kind="register", points=6)])
+    (row,) = achievement(practice, ON_DAY)
+    assert row["points_recorded"] == 6 and row["denominator"] == 3
+
+
 def test_achievement_empty_denominator_earns_nothing():
-    """An indicator whose whole register is excepted earns no points (and achievement is undefined)."""
-    practice, day = tiny_practice()
-    practice.care.excepted_fy[:, DM] = 1
-    (row,) = achievement(practice, day)
+    """An indicator whose whole population is excepted earns no points (and achievement is undefined)."""
+    practice = hand_practice(3, [spec(window=12)])
+    practice.care.excepted_fy[:, DM] = FY
+    (row,) = achievement(practice, ON_DAY)
     assert row["denominator"] == 0
     assert np.isnan(row["achievement_recorded"])
     assert row["points_recorded"] == 0.0
@@ -182,7 +242,8 @@ def test_qof_table_identities(path):
     qof = tables["qof"]
     n_ind = len(load_scenario(path).scenario.indicators)
     assert len(qof) == len(tables["practices"]) * SMALL["years"] * n_ind
-    assert (qof["denominator"] == qof["register"] - qof["exceptions"] - qof["excluded_new"]).all()
+    assert (qof["denominator"] == qof["eligible"] - qof["exceptions"] - qof["excluded_new"]).all()
+    assert (qof["eligible"] <= qof["register"]).all()
     for basis in ("recorded", "delivered"):
         assert (qof[f"numerator_{basis}"] <= qof["denominator"]).all()
         assert (qof[f"points_{basis}"] <= qof["points_available"]).all()

@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.config.clinical import ClinicalSpec
 from sim.config.county import DeprivationSpec, RegimeSpec, SchemeSpec
+from sim.config.contract import CareSpec, ContractSpec, IndicatorSpec
 from sim.config.types import Locked, NonNegative, Positive, Probability
-from sim.vocabulary import CONDITIONS, FRAILTY, Condition, Item, PracticeRole
+from sim.vocabulary import CONDITIONS, FRAILTY, Condition, PracticeRole
 
 
 
@@ -119,6 +120,10 @@ class SharedStaff(Locked):
     fte_per_10000: NonNegative
     """Whole-time equivalents per 10,000 patients registered in the federation."""
     minutes_per_fte_day: NonNegative
+    funded_by: Literal["practices", "commissioner"] = "commissioner"
+    """Who pays: the practices (out of their QOF or protected income) or the commissioner (new money)."""
+    cost_gbp_per_fte_year: NonNegative = 0.0
+    """Employment cost of one whole-time post a year, on-costs included."""
 
 
 class FederationSpec(Locked):
@@ -131,28 +136,6 @@ class FederationSpec(Locked):
         clash = set(self.staff) & {"gp", "nurse", "hca"}
         if clash:
             raise ValueError(f"shared staff may not reuse practice role names: {sorted(clash)}")
-        return self
-
-
-class IndicatorSpec(Locked):
-    id: str
-    condition: Condition
-    item: Item
-    window_months: Annotated[int, Field(ge=1, le=36)]
-    lower: Annotated[float, Field(ge=0.0, le=100.0)]
-    upper: Annotated[float, Field(ge=0.0, le=100.0)]
-    points: NonNegative
-    factor: Literal["sbp", "hba1c", "chol"] | None = None
-    """Outcome indicators: the risk factor whose last recorded value must be at or below ``target``; process indicators have none."""
-    target: float | None = None
-    """Outcome indicators' target value; process indicators have none."""
-
-    @model_validator(mode="after")
-    def _thresholds(self) -> IndicatorSpec:
-        if self.upper < self.lower:
-            raise ValueError(f"upper threshold {self.upper} is below lower {self.lower}")
-        if (self.factor is None) != (self.target is None):
-            raise ValueError("an outcome indicator needs both factor and target")
         return self
 
 
@@ -178,6 +161,8 @@ class Scenario(Locked):
     staffing: StaffingSpec
     federation: FederationSpec
     indicators: list[IndicatorSpec]
+    contract: ContractSpec
+    care: CareSpec
     measures: MeasuresSpec
     clinical: ClinicalSpec
     regime: RegimeSpec
@@ -191,6 +176,13 @@ class Scenario(Locked):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"indicator ids repeat: {dupes}")
+        known = {*self.care.treatments, "statin"}
+        subgroups = {*self.care.subgroups, "chads2_ge2", "chads2_eq1"}
+        for spec in self.indicators:
+            if set(spec.treatments) - known:
+                raise ValueError(f"indicator {spec.id}: unknown treatments {sorted(set(spec.treatments) - known)}; care.treatments has {sorted(known)}")
+            if spec.subgroup is not None and spec.subgroup not in subgroups:
+                raise ValueError(f"indicator {spec.id}: unknown subgroup {spec.subgroup!r}; known: {sorted(subgroups)}")
         return self
 
     @property

@@ -136,10 +136,13 @@ class Recorder:
             for kind in (ACUTE, REVIEW):
                 for wait in np.flatnonzero(waits[kind]):
                     self.result.waits.append({**keys, "kind": WORK_OF[kind], "wait_days": int(wait), "appointments": int(waits[kind, wait])})
+        fed_list = sum(p.pop.size for p in self.practices)
         for role, book in self.shared.items():
-            self.result.activity.append(
-                {"practice": -1, "federation": self.index, "regime": SHARED, "year": fy, "measure": "minutes_available", "role": roles[role], "condition": "", "purpose": "", "value": book.close_period()}
-            )
+            keys = {"practice": -1, "federation": self.index, "regime": SHARED, "year": fy, "role": roles[role], "condition": ""}
+            self.result.activity.append({**keys, "measure": "minutes_available", "purpose": "", "value": book.close_period()})
+            staff = self.scenario.federation.staff[roles[role]]
+            cost = staff.fte_per_10000 * fed_list / 10_000 * staff.cost_gbp_per_fte_year
+            self.result.activity.append({**keys, "measure": "staff_cost_gbp", "purpose": f"funded_by_{staff.funded_by}", "value": cost})
 
     def finish(self) -> FederationResult:
         """The practices table, patient-level tables at the end of the run, and the run's totals."""

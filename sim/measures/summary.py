@@ -28,6 +28,10 @@ HEADLINES: dict[str, str] = {
     "same_day_unmet_per_1000_patients": "Same-day requests not met per 1,000 patients per year",
     "qof_points_recorded_pct": "QOF points on recorded care, % of available",
     "qof_points_delivered_pct": "QOF points on delivered care, % of available",
+    "exception_rate_pct": "QOF exception rate, % (exceptions incl. new patients / (denominator + exceptions), paid indicators, not registers)",
+    "qof_income_gbp_per_1000_patients": "QOF income (points x £/point x CPI x APDF; or protected pre-scheme income), GBP per 1,000 patients per year",
+    "federation_staff_cost_gbp_per_1000_patients": "Employment cost of federation staff, GBP per 1,000 patients per year",
+    "practice_income_net_gbp_per_1000_patients": "QOF (or protected) income less federation staff the practices pay for, GBP per 1,000 patients per year",
     "bp_controlled_true_pct": "Hypertension register with SBP <=150 (true), % (final year)",
     "bp_controlled_recorded_pct": "Hypertension register with a recorded SBP <=150, % (final year)",
     "hba1c_controlled_true_pct": "Diabetes register with HbA1c <=7.5% (true), % (final year)",
@@ -47,13 +51,14 @@ HEADLINES: dict[str, str] = {
 }
 """Column name -> plain-language label."""
 
-CONTROL = {"bp": "HYP_BP_CTRL", "hba1c": "DM_HBA1C_CTRL"}
+CONTROL = {"bp": "HYP006", "hba1c": "DM007"}
 EVENTS = ("mi", "stroke", "hf_admission", "amputation", "microvascular", "copd_admission")
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per scenario and replication with every measure in :data:`HEADLINES`."""
-    out = pd.concat([_gaps(tables), _activity(tables), _waits(tables), _qof(tables), _control(tables), _outcomes(tables)], axis=1)
+    parts = [_gaps(tables), _activity(tables), _waits(tables), _qof(tables), _money(tables), _control(tables), _outcomes(tables)]
+    out = pd.concat(parts, axis=1)
     return out.reindex(columns=list(HEADLINES)).reset_index()
 
 
@@ -152,10 +157,35 @@ def _waits(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _qof(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     pts = tables["qof"].groupby(KEYS)[["points_recorded", "points_delivered", "points_available"]].sum()
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "qof_points_recorded_pct": 100 * pts["points_recorded"] / pts["points_available"],
             "qof_points_delivered_pct": 100 * pts["points_delivered"] / pts["points_available"],
+        }
+    )
+    qof = tables["qof"]
+    if "kind" in qof and "excluded_new" in qof:
+        paid = qof[(qof["kind"] != "register") & (qof["points_available"] > 0)]
+        sums = paid.groupby(KEYS)[["exceptions", "excluded_new", "denominator"]].sum()
+        excepted = sums["exceptions"] + sums["excluded_new"]
+        out["exception_rate_pct"] = 100 * excepted / (sums["denominator"] + excepted)
+    return out
+
+
+def _money(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """QOF income and federation staff costs per 1,000 registered patient-years."""
+    years = _patient_years(tables)
+    qof = tables["qof"]
+    income = qof.groupby(KEYS)["income_gbp"].sum() if "income_gbp" in qof else pd.Series(0.0, index=years.index)
+    act = tables["activity"]
+    cost = act[act["measure"] == "staff_cost_gbp"]
+    fed = cost.groupby(KEYS)["value"].sum().reindex(years.index, fill_value=0.0)
+    practices = cost[cost["purpose"] == "funded_by_practices"].groupby(KEYS)["value"].sum().reindex(years.index, fill_value=0.0)
+    return pd.DataFrame(
+        {
+            "qof_income_gbp_per_1000_patients": 1000 * income / years,
+            "federation_staff_cost_gbp_per_1000_patients": 1000 * fed / years,
+            "practice_income_net_gbp_per_1000_patients": 1000 * (income - practices) / years,
         }
     )
 

@@ -25,10 +25,20 @@ class Invitation:
 
 @dataclass(frozen=True)
 class Exceptions:
-    """Except these conditions of these patients from this year's denominators."""
+    """Except these conditions of these patients from this year's denominators (register level)."""
 
     ids: np.ndarray
     cover: np.ndarray
+    reason: str = "A"
+    """Exception criterion (:mod:`sim.model.qof.exceptions`): A, B or G at register level."""
+
+
+@dataclass(frozen=True)
+class IndicatorExceptions:
+    """Except these patients from single indicators this year: ``[n, indicators]`` codes (0 for none)."""
+
+    ids: np.ndarray
+    reasons: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -72,5 +82,5 @@ class ContactOutcome:
     next_due: np.ndarray
 
 
-Decision = Invitation | Exceptions | AdminWork
+Decision = Invitation | Exceptions | IndicatorExceptions | AdminWork
 """What a regime's scheduled activity (a recall search, the start of the contract year, reporting) returns."""

@@ -18,9 +18,10 @@ import numpy as np
 from sim.engine.capacity import CONTACT, REVIEW, AppointmentBook, Booker, Request
 from sim.engine.clock import financial_year
 from sim.model.admin import AdminClerk
-from sim.model.decisions import AdminWork, ContactOutcome, Exceptions, Invitation, NonResponse
+from sim.model.decisions import AdminWork, ContactOutcome, Exceptions, IndicatorExceptions, Invitation, NonResponse
 from sim.model.ledger import Ledger
 from sim.model.policies.base import Policy
+from sim.model.qof.exceptions import Reason
 from sim.model.recall import NO_ACTION, Pending, RecallState, Status
 from sim.model.view import PracticeView
 
@@ -70,14 +71,16 @@ class RecallDesk:
         s.priority[ids] = False
 
     # ------------------------------------------------------------ decisions
-    def apply(self, decision: Invitation | Exceptions | AdminWork, day: int) -> None:
+    def apply(self, decision: Invitation | Exceptions | IndicatorExceptions | AdminWork, day: int) -> None:
         """Carry out what a regime's scheduled activity decided."""
         if isinstance(decision, Invitation):
             self.invite(decision, day)
         elif isinstance(decision, AdminWork):
             self.admin.record(decision)
+        elif isinstance(decision, IndicatorExceptions):
+            self.except_indicators(decision.ids, decision.reasons, day)
         else:
-            self.except_(decision.ids, decision.cover, day)
+            self.except_(decision.ids, decision.cover, day, Reason[decision.reason])
 
     def invite(self, invitation: Invitation, day: int) -> None:
         """Start an invitation cycle: the first letter, covering the invitation's conditions."""
@@ -96,6 +99,8 @@ class RecallDesk:
         s, pop = self.state, self.practice.pop
         s.letters[ids] += 1
         s.letters_total[ids] += 1
+        s.invited_days[ids, 1:] = s.invited_days[ids, :-1]
+        s.invited_days[ids, 0] = day
         self.ledger.add("letters", len(ids))
         self.admin.count("letter", len(ids))
         rng = self.practice.streams["response"]
@@ -172,15 +177,35 @@ class RecallDesk:
         s.priority[ids] = False
         s.due[ids] = next_due
 
-    def except_(self, ids: np.ndarray, conditions: np.ndarray, day: int) -> None:
-        """Exclude ``conditions`` of these patients from this year's denominators."""
+    def except_(self, ids: np.ndarray, conditions: np.ndarray, day: int, reason: Reason = Reason.A) -> None:
+        """Exclude ``conditions`` of these patients from this year's denominators (register-level code)."""
         care = self.practice.care
         rows, cols = np.nonzero(conditions & self.practice.pop.has[ids])
         care.excepted_fy[ids[rows], cols] = financial_year(day)
-        np.add.at(care.exceptions, ids[rows], 1)
-        self.ledger.add("exceptions", len(rows))
-        self.admin.count("exception", len(rows))
+        care.excepted_reason[ids[rows], cols] = reason
+        self._count_exceptions(ids[rows], reason.name, len(rows))
+
+    def except_indicators(self, ids: np.ndarray, reasons: np.ndarray, day: int) -> None:
+        """Indicator-level exception codes: ``reasons[n, indicators]`` (0 where none is coded)."""
+        care = self.practice.care
+        rows, cols = np.nonzero(reasons)
+        care.ind_excepted_fy[ids[rows], cols] = financial_year(day)
+        care.ind_excepted_reason[ids[rows], cols] = reasons[rows, cols]
+        for code in np.unique(reasons[rows, cols]):
+            who = ids[rows[reasons[rows, cols] == code]]
+            self._count_exceptions(who, Reason(int(code)).name, len(who), "indicator_exceptions")
+
+    def _count_exceptions(self, who: np.ndarray, reason: str, n: int, measure: str = "exceptions") -> None:
+        """Count codes entered: register-level in ``exceptions``, indicator-level in ``indicator_exceptions``."""
+        np.add.at(self.practice.care.exceptions, who, 1)
+        self.ledger.add(measure, n)
+        self.ledger.add(f"exception_codes_{reason}", n)
+        self.admin.count("exception", n)
 
     def reviewed(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
-        """A review of ``cover`` took place: out of the cycle until the regime's next due date."""
+        """A review of ``cover`` took place: out of the cycle until the regime's next due date;
+        the clinician codes whatever exceptions the regime asks for."""
         self.defer(ids, self.policy.next_due(self.practice, ids, cover, day))
+        coded = self.policy.review_exceptions(self.practice, ids, cover, day)
+        if coded is not None:
+            self.except_indicators(coded.ids, coded.reasons, day)

@@ -28,7 +28,10 @@ from sim.model.desk import RecallDesk
 from sim.model.ledger import Ledger
 from sim.model.policies.base import Activity, Policy
 from sim.model.population import Population, refill
+from sim.model.qof.care import QofCare, statin_steps
+from sim.model.qof.income import pre_scheme_income, protected_income
 from sim.model.qof.indicators import Indicators
+from sim.model.qof.recording import code_items, seed_items
 from sim.model.recall import RecallState, Status
 from sim.model.record import CareRecord
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
@@ -71,6 +74,10 @@ class Practice:
         self.acute = AcuteDemand(scenario.demand, population)
         self.clinical = ClinicalState(scenario.clinical, population, streams["clinical"])
         self.health_model = HealthModel(scenario, intercepts)
+        dep = scenario.deprivation
+        grounds = dep.multiplier(dep.exception_ratio, quintile)
+        self.qof_care = QofCare(scenario, self.indicators, population, streams["qof_care"], grounds)
+        self.qof_care.statin_steps = statin_steps(self.clinical.steps)
         self._seed_history(np.arange(population.size), 0)
 
     @property
@@ -83,7 +90,16 @@ class Practice:
         if self._switch is not None:
             env.process(self._switch_process(env, *self._switch))
         self.desk.start(np.arange(self.pop.size), 0)
+        if not self.policy.paid_on_achievement:
+            self.qof_care.protected = protected_income(self, 0)
         self._start_activities(env, 0)
+        env.process(self._flu_clinics(env))
+
+    def _flu_clinics(self, env: simpy.Environment) -> Generator[Any, Any, None]:
+        """Flu clinics each autumn, whatever the regime (the flu vaccination service is not QOF)."""
+        for day in self.qof_care.clinic_days():
+            yield Phase.CLINIC.wait(env, day)
+            self.ledger.add("flu_vaccinations", self.qof_care.flu_clinic(day))
 
     def _start_activities(self, env: simpy.Environment, from_day: int) -> None:
         for activity in self.policy.activities():
@@ -105,6 +121,8 @@ class Practice:
 
     def _switch_process(self, env: simpy.Environment, day: int, policy: Policy, regime: str) -> Generator[Any, Any, None]:
         yield Phase.SWITCH.wait(env, day)
+        if self.policy.paid_on_achievement and not policy.paid_on_achievement:
+            self.qof_care.protected = pre_scheme_income(self, day)
         self.policy, self.regime = policy, regime
         self.desk.switch(policy, day)
         self._start_activities(env, day)
@@ -129,6 +147,7 @@ class Practice:
             care.measured_value[rows, j] = np.where(known, self.clinical.levels(rows, day)[:, j], np.nan)
         outcome = np.flatnonzero(ind.outcome)
         care.recorded_value[np.ix_(rows, outcome)] = care.measured_value[rows][:, ind.factor[outcome]]
+        seed_items(self, rows)
 
     def diagnose(self, ids: np.ndarray, k: int, day: int) -> None:
         """New diagnoses of condition ``k``: on the register, never reviewed for it yet."""
@@ -155,6 +174,7 @@ class Practice:
         self.care.open(rows, day)
         self._seed_history(rows, day)
         self.clinical.init_rows(rows, self.pop, self.streams["clinical"], day)
+        self.qof_care.join(rows, day)
         self.ledger.outcome("registrations", len(rows))
         self.desk.start(rows, day)
 
@@ -162,6 +182,7 @@ class Practice:
         """The health step ending at ``day``: events, deaths, diagnoses, moves; demand follows the list."""
         since = self.care.reviewed_or_joined()
         self.health_model.step(self.pop, self.clinical, self.streams, self.ledger, self, since, day, days)
+        self.qof_care.refresh(day)
         self.acute = AcuteDemand(self.scenario.demand, self.pop)
 
     # -------------------------------------------------------------- the day
@@ -245,27 +266,15 @@ class Practice:
         rows, cols = np.nonzero(measured)
         care.measured_day[ids[rows], cols] = day
         care.measured_value[ids[rows], cols] = values[rows, cols]
+        self.qof_care.review(ids, cover, day)
         self._record(ids, cover, day, roles, measured, values)
         self.desk.reviewed(ids, cover, day)
 
     def _record(
         self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray, measured: np.ndarray, values: np.ndarray
     ) -> None:
-        """Code each indicator item of the covered conditions with the regime's probability.
-
-        An outcome indicator's item is its risk-factor measurement: it can be
-        coded only if that factor was measured, and codes the measured value.
-        """
-        ind = self.indicators
-        p = np.where(cover[:, ind.condition], self.policy.recording(roles, ind), 0.0)
-        outcome = ind.outcome
-        p[:, outcome] *= measured[:, ind.factor[outcome]]
-        coded = self.streams["recording"].random(p.shape) < p
-        rows, cols = np.nonzero(coded)
-        self.care.last_recorded[ids[rows], cols] = day
-        factor_of = ind.factor[cols]
-        has_value = factor_of >= 0
-        self.care.recorded_value[ids[rows[has_value]], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
+        """Code the indicator items of the covered conditions (:func:`sim.model.qof.recording.code_items`)."""
+        coded = code_items(self, self.policy, ids, cover, day, roles, measured, values)
         self.ledger.by_role("reviews_recorded", roles[coded.any(axis=1)])
         self.ledger.add("items_recorded", float(coded.sum()))
         self.desk.admin.count("item_coded", coded.sum(axis=1), roles)

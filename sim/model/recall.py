@@ -19,7 +19,11 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.engine.clock import DAYS_PER_YEAR, NEVER
 from sim.vocabulary import CONDITIONS
+
+INVITATION_LOG = 3
+"""Invitation days remembered per patient: enough for QOF's "three invitations in the preceding 12 months"."""
 
 
 class Status(IntEnum):
@@ -61,12 +65,18 @@ class RecallState:
         self.letters = np.zeros(n, dtype=np.int8)
         """Letters sent in the current cycle."""
         self.letters_total = np.zeros(n, dtype=np.int32)
+        self.invited_days = np.full((n, INVITATION_LOG), NEVER, dtype=np.int32)
+        """Days of the patient's last invitations (letters), most recent first, across cycles."""
         self.action_day = np.full(n, NO_ACTION, dtype=np.int32)
         self.action = np.full(n, Pending.NONE, dtype=np.int8)
 
     def idle(self) -> np.ndarray:
         """Patients not in a recall cycle."""
         return self.status == Status.IDLE
+
+    def invitations_in_year(self, ids: np.ndarray, day: int) -> np.ndarray:
+        """Invitations each patient had in the 12 months up to ``day`` (counted up to ``INVITATION_LOG``)."""
+        return (self.invited_days[ids] > day - DAYS_PER_YEAR).sum(axis=1)
 
     def reset(self, rows: np.ndarray) -> None:
         """Blank state for rows taken by new registrants."""
@@ -76,5 +86,6 @@ class RecallState:
         self.priority[rows] = False
         self.letters[rows] = 0
         self.letters_total[rows] = 0
+        self.invited_days[rows] = NEVER
         self.action_day[rows] = NO_ACTION
         self.action[rows] = Pending.NONE

@@ -19,6 +19,8 @@ class CareRecord:
         k = len(CONDITIONS)
         self.last_delivered = np.full((n, k), NEVER, dtype=np.int32)
         self.last_recorded = np.full((n, n_indicators), NEVER, dtype=np.int32)
+        self.item_delivered = np.full((n, n_indicators), NEVER, dtype=np.int32)
+        """Day each indicator's item was last done at a review, coded or not."""
         self.recorded_value = np.full((n, n_indicators), np.nan, dtype=np.float32)
         """Risk-factor value coded with an outcome indicator's item."""
         self.measured_day = np.full((n, n_factors), NEVER, dtype=np.int32)
@@ -28,6 +30,11 @@ class CareRecord:
         self.registered = np.full(n, NEVER, dtype=np.int32)
         self.reviews = np.zeros((n, k), dtype=np.int32)
         self.excepted_fy = np.full((n, k), -1, dtype=np.int16)
+        """Financial year of the last register-level exception code (criteria A, B, G)."""
+        self.excepted_reason = np.zeros((n, k), dtype=np.int8)
+        self.ind_excepted_fy = np.full((n, n_indicators), -1, dtype=np.int16)
+        """Financial year of the last indicator-level exception code (criteria D to I, flu declined)."""
+        self.ind_excepted_reason = np.zeros((n, n_indicators), dtype=np.int8)
         self.visits = np.zeros(n, dtype=np.int32)
         self.exceptions = np.zeros(n, dtype=np.int32)
 
@@ -65,9 +72,9 @@ class CareRecord:
 
 
 def _blank(name: str, array: np.ndarray) -> object:
-    if name in ("last_delivered", "last_recorded", "measured_day", "diagnosed", "registered"):
+    if name in ("last_delivered", "last_recorded", "item_delivered", "measured_day", "diagnosed", "registered"):
         return NEVER
-    if name == "excepted_fy":
+    if name in ("excepted_fy", "ind_excepted_fy"):
         return -1
     if array.dtype.kind == "f":
         return np.nan

@@ -27,7 +27,7 @@ from sim.config.schema import Scenario
 from sim.engine.clock import Phase
 from sim.model.admin import calendar, check_roles, scheduled_work
 from sim.model.qof.indicators import Indicators
-from sim.model.decisions import Booking, ContactOutcome, Decision, Invitation, NonResponse
+from sim.model.decisions import Booking, ContactOutcome, Decision, IndicatorExceptions, Invitation, NonResponse
 from sim.model.view import PracticeView
 from sim.vocabulary import ITEMS, PRACTICE_ROLES
 
@@ -162,6 +162,15 @@ class Policy(ABC):
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
         """Due dates ``[n, conditions]`` after a review of ``cover`` on ``day``."""
 
+    def review_exceptions(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> IndicatorExceptions | None:
+        """Exceptions the clinician codes at a review of ``cover`` (none unless the regime rewards them)."""
+        return None
+
+    @property
+    def paid_on_achievement(self) -> bool:
+        """Whether the practice is paid on QOF achievement; if not it keeps its pre-scheme QOF income."""
+        return False
+
     def chase_after_days(self, priority: np.ndarray) -> np.ndarray:
         """Days to wait for an answer to a letter before chasing."""
         return np.full(len(priority), self.params.chase_after_days, dtype=np.int64)
@@ -187,8 +196,15 @@ class Policy(ABC):
 
     def recording(self, roles: np.ndarray, indicators: Indicators) -> np.ndarray:
         """Probability that each indicator item of a review is coded, ``[reviews, indicators]``,
-        for reviews done by ``roles``."""
-        return self.recording_table[roles][:, indicators.item]
+        for reviews done by ``roles``: items no indicator pays for (points 0) at the unincentivised rates."""
+        items = np.maximum(indicators.item, 0)
+        paid = self.recording_table[roles][:, items]
+        return np.where(indicators.points > 0, paid, self.unincentivised_recording_table[roles][:, items])
+
+    @property
+    def unincentivised_recording_table(self) -> np.ndarray:
+        """Coding probabilities ``[role, item]`` of items no indicator pays for (by default the same)."""
+        return self._recording_table
 
     @property
     def opportunistic_probability(self) -> float:

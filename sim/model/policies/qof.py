@@ -1,5 +1,5 @@
-"""QOF recall: fixed per-condition cycles, up to three letters, exception reporting,
-and a year-end push towards the payment thresholds."""
+"""QOF recall under the 2014/15 contract: fixed per-condition cycles, up to three letters,
+exception reporting by criteria A to I, and a year-end push where the money is."""
 
 from __future__ import annotations
 
@@ -10,23 +10,29 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.config.clinical import FACTORS
 from sim.engine.clock import Phase, financial_year, months, year_end, year_start
-from sim.model.decisions import Booking, Exceptions, Invitation, NonResponse
-from sim.model.policies.base import Activity, Policy, PolicyParams
-from sim.model.qof.achievement import provisional_shortfall
+from sim.model.decisions import Booking, Exceptions, IndicatorExceptions, Invitation, NonResponse
+from sim.model.policies.base import Activity, Policy, PolicyParams, Probability
+from sim.model.qof.exceptions import A_INVITATIONS, Reason
+from sim.model.qof.indicators import OUTCOME, TREATMENT
+from sim.model.qof.push import at_stake, most_valuable
 from sim.model.view import PracticeView
-from sim.vocabulary import CONDITIONS, PRACTICE_ROLES, Condition, PracticeRole
+from sim.vocabulary import CONDITIONS, ITEMS, PRACTICE_ROLES, Condition, PracticeRole
 
 
 class YearEndPush(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     start_day: Annotated[int, Field(ge=0, le=364)]
     """Day of the financial year the push starts (275 is 1 January)."""
     letters_max: Annotated[int, Field(ge=1, le=10)]
+    """Letters in a push cycle; a patient is exception-reported only with three invitations in 12 months (criterion A)."""
     chase_after_days: Annotated[int, Field(ge=1)]
     extra_sessions: Annotated[float, Field(ge=0.0, le=1.0)]
     """Extra share of practice sessions put on during the push."""
+    invitations_per_1000: Annotated[float, Field(gt=0)]
+    """Patients a practice has room to chase in the push, per 1,000 on its list (most pounds at stake first)."""
 
 
 class QofParams(PolicyParams):
@@ -38,15 +44,22 @@ class QofParams(PolicyParams):
     year_end_push: YearEndPush | None
     exception_reporting: bool
     """False when nothing rewards it (QOF withdrawn): non-responders wait for next year's recall."""
+    clinical_exception_coding: Probability = 0.0
+    """Chance the clinician codes a clinical exception (criteria D, E, F, H, I) a review finds grounds for."""
+    flu_declined_coding: Probability = 0.0
+    """Chance a flu vaccination declined at a review is coded (informed dissent for the flu indicators)."""
+    recording_unincentivised: dict[str, Probability] | None = None
+    """Coding probability by item kind for items no indicator pays for (retired indicators); default as ``recording``."""
+    paid_on: str = "achievement"
+    """``achievement`` (QOF points) or ``protected`` (the practice keeps its pre-scheme QOF income)."""
 
 
 SENIORITY = {"hca": 0, "nurse": 1, "gp": 2}
 
 
 class QofRecall(Policy):
-    """QOF recall: each condition on its own cycle, up to three letters, exception
-    reporting of non-responders and informed dissent, and a year-end push towards the
-    payment thresholds."""
+    """QOF recall: each condition on its own cycle, up to three letters, exception reporting
+    (criteria A to I), and a year-end push towards the payment thresholds."""
 
     name = "qof"
     Params = QofParams
@@ -57,10 +70,18 @@ class QofRecall(Policy):
         missing = [c for c in CONDITIONS if c not in params.review_role]
         if missing:
             raise ValueError(f"review_role: missing {missing}")
+        if params.paid_on not in ("achievement", "protected"):
+            raise ValueError(f"paid_on must be 'achievement' or 'protected' (got {params.paid_on!r})")
         self.require_minutes(set(params.review_role.values()), "review_role")
         self._interval = months(params.recall_interval_months)
         self._rank = np.array([SENIORITY[params.review_role[c]] for c in CONDITIONS])
         self._rank_role = np.array([self.role_index[r] for r in sorted(SENIORITY, key=SENIORITY.get)])
+        self._unpaid = self._build_unincentivised()
+        self._max_steps = np.array([scenario.clinical.factors[f].max_steps for f in FACTORS])
+
+    @property
+    def paid_on_achievement(self) -> bool:
+        return self.params.paid_on == "achievement"
 
     def start(self, practice: PracticeView, rows: np.ndarray, day: int) -> np.ndarray:
         return practice.care.last_delivered[rows] + self._interval
@@ -69,6 +90,7 @@ class QofRecall(Policy):
         yield from super().activities()
         if self.params.exception_reporting:
             yield Activity("informed dissent", Phase.CONTRACT_YEAR, _year_starts(0), self.dissent)
+            yield Activity("unsuitable", Phase.CONTRACT_YEAR, _year_starts(0), self.unsuitable)
         push = self.params.year_end_push
         if push is not None:
             yield Activity("year-end push", Phase.CONTRACT_YEAR, _year_starts(push.start_day), self.push)
@@ -91,16 +113,22 @@ class QofRecall(Policy):
         return Booking(roles, self.review_minutes(roles, cover.sum(axis=1)))
 
     def after_no_response(self, practice: PracticeView, ids: np.ndarray, day: int) -> NonResponse:
-        """Another letter up to the limit; then exception-report and wait for next year."""
+        """Another letter up to the limit; then exception-report (criterion A: only with three
+        invitations in the preceding 12 months) and wait for next year."""
         recall = practice.recall
         push = self.params.year_end_push
-        push_max = push.letters_max if push else self.params.letters_max
-        limit = np.where(recall.priority[ids], push_max, self.params.letters_max)
+        priority = recall.priority[ids]
+        limit = np.where(priority, push.letters_max if push else self.params.letters_max, self.params.letters_max)
         again = recall.letters[ids] < limit
         cover = recall.cover[ids]
         nxt = year_start(financial_year(day) + 1)
         next_due = np.where(cover, np.maximum(recall.due[ids], nxt), recall.due[ids])
-        excepted = cover if self.params.exception_reporting else None
+        excepted = None
+        if self.params.exception_reporting:
+            a_ok = recall.invitations_in_year(ids, day) >= A_INVITATIONS
+            if push is not None:  # the push writes again to those it cannot yet except, while an answer can still count
+                again |= priority & ~a_ok & (day + push.chase_after_days < year_end(financial_year(day)))
+            excepted = cover & a_ok[:, None]
         return NonResponse(letter=again, contact=np.zeros(len(ids), dtype=bool), next_due=next_due, excepted=excepted)
 
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
@@ -111,26 +139,83 @@ class QofRecall(Policy):
         late = push.chase_after_days if push else self.params.chase_after_days
         return np.where(priority, late, self.params.chase_after_days).astype(np.int64)
 
+    # ------------------------------------------------------------ exceptions
+    def review_exceptions(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> IndicatorExceptions | None:
+        """Clinical exceptions coded at a review: D (maximum tolerated therapy, still above target),
+        E/F (treatment contraindicated or not tolerated), H (supervening condition), I (service
+        unavailable), and flu vaccination declined (G)."""
+        if not self.params.exception_reporting or len(ids) == 0:
+            return None
+        ind, qc, care = practice.indicators, practice.qof_care, practice.care
+        grounds = np.zeros((len(ids), len(ind)), dtype=np.int8)
+        here = cover[:, ind.condition] & qc.member[ids] & practice.pop.active[ids, None] & (ind.points > 0)[None, :]
+        out = np.flatnonzero(ind.kind == OUTCOME)
+        j = ind.factor[out]
+        above = (care.measured_day[ids][:, j] == day) & (care.measured_value[ids][:, j] > ind.target[out])
+        at_max = practice.clinical.steps[ids][:, j] >= self._max_steps[j]
+        grounds[:, out] = np.where(here[:, out] & above & at_max, Reason.D, 0)
+        grounds[:, out] = np.where(here[:, out] & qc.supervening[ids][:, out], Reason.H, grounds[:, out])
+        treat = ind.kind == TREATMENT
+        grounds[:, treat] = np.where(here[:, treat] & qc.contra[ids][:, treat], Reason.E, 0)
+        rng = practice.streams["exceptions"]
+        inv = np.flatnonzero(ind.investigation)
+        missed = here[:, inv] & (care.last_recorded[ids][:, inv] != day)
+        unavailable = missed & (rng.random(missed.shape) < practice.scenario.care.service_unavailable)
+        grounds[:, inv] = np.where(unavailable, Reason.I, grounds[:, inv])
+        grounds = np.where(rng.random(grounds.shape) < self.params.clinical_exception_coding, grounds, 0)
+        declined = (qc.flu_declined[ids] == day)[:, None] & here & ind.flu[None, :]
+        coded = declined & (rng.random(grounds.shape) < self.params.flu_declined_coding)
+        grounds = np.where(coded, Reason.G, grounds).astype(np.int8)
+        keep = grounds.any(axis=1)
+        return IndicatorExceptions(ids[keep], grounds[keep]) if keep.any() else None
+
     # ------------------------------------------------------------ the year
     def dissent(self, practice: PracticeView, day: int) -> Exceptions:
-        """At the start of the contract year, patients who dissent are excepted from every register."""
+        """At the start of the contract year, patients who dissent are excepted from every register (G)."""
         pop = practice.pop
         ids = np.flatnonzero(pop.dissent & pop.active & pop.has.any(axis=1))
-        return Exceptions(ids, pop.has[ids])
+        return Exceptions(ids, pop.has[ids], reason="G")
+
+    def unsuitable(self, practice: PracticeView, day: int) -> Exceptions:
+        """At the start of the contract year, severely frail patients judged unsuitable for review (B)."""
+        pop = practice.pop
+        ids = np.flatnonzero(practice.qof_care.severely_frail_unsuitable() & pop.has.any(axis=1) & ~pop.dissent)
+        return Exceptions(ids, pop.has[ids], reason="B")
 
     def push(self, practice: PracticeView, day: int) -> Invitation:
-        """Invite, with priority, everyone who would miss an indicator still below its upper threshold."""
-        need = provisional_shortfall(practice, year_end(financial_year(day)))
+        """Invite, with priority, the patients with the most pounds at stake on 31 March."""
+        push = self.params.year_end_push
+        assert push is not None
+        value, cover = at_stake(practice, year_end(financial_year(day)))
         pop = practice.pop
         idle = practice.recall.idle() & pop.active & ~pop.dissent
-        ids = np.flatnonzero(idle & need.any(axis=1))
-        return Invitation(ids, need[ids], priority=True)
+        room = int(np.ceil(push.invitations_per_1000 * pop.active.sum() / 1000))
+        ids = most_valuable(value, idle, room)
+        return Invitation(ids, cover[ids], priority=True)
 
     def extra_sessions(self, day: int) -> float:
         push = self.params.year_end_push
         if push is None or day - year_start(financial_year(day)) < push.start_day:
             return 0.0
         return push.extra_sessions
+
+    # ------------------------------------------------------------ recording
+    def _build_unincentivised(self) -> np.ndarray:
+        given = self.params.recording_unincentivised
+        if given is None:
+            return self.recording_table
+        if set(given) != set(ITEMS):
+            raise ValueError(f"recording_unincentivised must give each of {', '.join(ITEMS)}")
+        table = self.recording_table.copy()
+        shared = self.scenario.federation.shared_record
+        for r in range(len(table)):
+            if r < len(PRACTICE_ROLES) or shared:
+                table[r] = [given[i] for i in ITEMS]
+        return table
+
+    @property
+    def unincentivised_recording_table(self) -> np.ndarray:
+        return self._unpaid
 
 
 def _year_starts(offset: int) -> Any:

@@ -1,23 +1,34 @@
-"""QOF indicator achievement, computed the way the contract computes it.
+"""QOF indicator achievement, counted the way the 2014/15 contract counts it.
 
-For each indicator and financial year: the register; the denominator is the
-register less patients exception-reported that year; the numerator is those in
-the denominator with the indicator item recorded within the indicator's window
-before 31 March; points scale linearly from the lower to the upper threshold.
-The same calculation on *delivered* care shows what the record misses.
+For each indicator and financial year: the indicator's population (register,
+age, sex, sub-population); the numerator (item coded within the look-back window,
+last coded value at or below target, on treatment by the record, vaccinated in the
+flu season); then exceptions, *numerator first*: a patient who meets the indicator
+counts even if an exception is coded or they are new. Exceptions are the codes
+entered during the year (register level A, B, G; indicator level D to I and flu
+declined) and criterion C, patients diagnosed or registered within 3 months
+(measurements) or 9 months (clinical standards) of the year end. Points scale
+linearly between the thresholds; registers earn their points for being kept. The
+same count on *delivered* care shows what the record misses.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.clock import DAYS_PER_MONTH, financial_year
+from sim.engine.clock import DAYS_PER_YEAR, NEVER, financial_year, months
+from sim.model.qof.exceptions import GROUP, GROUPS, Reason
+from sim.model.qof.income import payment_factors
+from sim.model.qof.indicators import OUTCOME, PROCESS, REGISTER, TREATMENT
 
 if TYPE_CHECKING:
-    from sim.config.schema import IndicatorSpec
+    from sim.config.contract import IndicatorSpec
     from sim.model.view import PracticeView
+
+KIND_NAMES = {REGISTER: "register", PROCESS: "process", OUTCOME: "outcome", TREATMENT: "treatment"}
 
 
 def points(achievement_pct: float, spec: IndicatorSpec) -> float:
@@ -28,82 +39,114 @@ def points(achievement_pct: float, spec: IndicatorSpec) -> float:
     return spec.points * float(np.clip(share, 0.0, 1.0))
 
 
-def _window_start(spec: IndicatorSpec, on_day: int) -> int:
-    return on_day - int(round(spec.window_months * DAYS_PER_MONTH))
+@dataclass
+class Masks:
+    """Per-patient membership of one indicator's counts on one day."""
+
+    eligible: np.ndarray
+    recorded: np.ndarray
+    """Meets the indicator on the record (numerator, before exceptions)."""
+    delivered: np.ndarray
+    excepted: np.ndarray
+    """Exception-reported and not in the numerator."""
+    new: np.ndarray
+    """Criterion C, not in the numerator and not otherwise excepted."""
+    reason: np.ndarray
+
+    @property
+    def denominator(self) -> np.ndarray:
+        return self.eligible & ~self.excepted & ~self.new
 
 
-NEW_PATIENT_DAYS = 274
-"""QOF excludes patients diagnosed or registered in the last nine months of the year."""
+def window_start(practice: PracticeView, i: int, on_day: int) -> np.ndarray | int:
+    """First day a coded item counts for indicator ``i`` at ``on_day`` (per patient for ``since_diagnosis``)."""
+    spec = practice.indicators.specs[i]
+    if spec.window == "flu_season":
+        return practice.qof_care.season_opened(on_day)
+    if spec.window == "since_diagnosis":
+        diagnosed = practice.care.diagnosed[:, practice.indicators.condition[i]]
+        return np.where(diagnosed == NEVER, NEVER, diagnosed - months(spec.diagnosis_lead_months))
+    if spec.window == "none" or spec.window_months is None:
+        return NEVER
+    return on_day - int(practice.indicators.window_days[i])
 
 
-def indicator_counts(practice: PracticeView, on_day: int) -> list[dict[str, float]]:
-    """Register, exceptions, denominator and numerators of every indicator at ``on_day``.
-
-    Outcome indicators (with a risk factor and target) count, on the recorded
-    side, patients whose value coded within the window is at or below target; on
-    the delivered side, patients measured within the window at or below target.
-    """
-    care, pop = practice.care, practice.pop
+def masks(practice: PracticeView, i: int, on_day: int) -> Masks:
+    """Who is in indicator ``i``'s population, numerators and exceptions at ``on_day``."""
+    care, ind, qc = practice.care, practice.indicators, practice.qof_care
+    spec, k, kind = ind.specs[i], ind.condition[i], ind.kind[i]
     fy = financial_year(on_day)
-    recent = on_day - NEW_PATIENT_DAYS
-    rows = []
-    for i, spec in enumerate(practice.indicators.specs):
-        k = practice.indicators.condition[i]
-        register = pop.has[:, k] & pop.active
-        excepted = register & (care.excepted_fy[:, k] == fy)
-        new = register & ~excepted & ((care.diagnosed[:, k] > recent) | (care.registered > recent))
-        denominator = register & ~excepted & ~new
-        since = _window_start(spec, on_day)
-        recorded = denominator & (care.last_recorded[:, i] >= since)
-        j = practice.indicators.factor[i]
+    eligible = qc.eligible(i, on_day)
+    if spec.new_in_year:
+        eligible &= financial_year_of(care.diagnosed[:, k]) == fy
+    since = window_start(practice, i, on_day)
+    if kind == REGISTER:
+        recorded = delivered = eligible.copy()
+    elif kind == TREATMENT:
+        recorded, delivered = qc.treated(i, recorded=True), qc.treated(i, recorded=False)
+    elif spec.flu:
+        recorded, delivered = qc.vaccine_recorded >= since, qc.vaccinated >= since
+    else:
+        recorded = care.last_recorded[:, i] >= since
+        j = ind.factor[i]
         if j >= 0:
             recorded &= care.recorded_value[:, i] <= spec.target
-            delivered = denominator & (care.measured_day[:, j] >= since) & (care.measured_value[:, j] <= spec.target)
+            delivered = (care.measured_day[:, j] >= since) & (care.measured_value[:, j] <= spec.target)
         else:
-            delivered = denominator & (care.last_delivered[:, k] >= since)
-        rows.append(
-            {
-                "indicator": spec.id,
-                "condition": spec.condition,
-                "kind": "process" if j < 0 else "outcome",
-                "register": float(register.sum()),
-                "exceptions": float(excepted.sum()),
-                "excluded_new": float(new.sum()),
-                "denominator": float(denominator.sum()),
-                "numerator_recorded": float(recorded.sum()),
-                "numerator_delivered": float(delivered.sum()),
-            }
-        )
-    return rows
+            delivered = care.item_delivered[:, i] >= since
+    recorded &= eligible
+    ind_coded = care.ind_excepted_fy[:, i] == fy
+    reg_coded = care.excepted_fy[:, k] == fy
+    reason = np.where(ind_coded, care.ind_excepted_reason[:, i], np.where(reg_coded, care.excepted_reason[:, k], 0))
+    excepted = eligible & (ind_coded | reg_coded) & ~recorded
+    rules = practice.scenario.contract.new_patients
+    c_months = rules.measurement_months if kind == PROCESS else rules.standard_months
+    joined = np.maximum(care.diagnosed[:, k], care.registered)
+    new = eligible & (joined > on_day - months(c_months)) & ~recorded & ~excepted
+    if kind == REGISTER:
+        new[:] = False
+    return Masks(eligible, recorded, delivered & eligible, excepted, new, reason)
 
 
-def achievement(practice: PracticeView, on_day: int) -> list[dict[str, float]]:
-    """Indicator rows with achievement (percent) and points, recorded and delivered."""
-    rows = indicator_counts(practice, on_day)
-    for row, spec in zip(rows, practice.indicators.specs, strict=True):
-        denominator = row["denominator"]
-        for basis in ("recorded", "delivered"):
-            pct = 100.0 * row[f"numerator_{basis}"] / denominator if denominator else float("nan")
-            row[f"achievement_{basis}"] = pct
-            row[f"points_{basis}"] = points(pct, spec) if denominator else 0.0
-        row["points_available"] = spec.points
-    return rows
+def financial_year_of(days: np.ndarray) -> np.ndarray:
+    return np.where(days == NEVER, -1, np.floor_divide(days, DAYS_PER_YEAR))
 
 
-def provisional_shortfall(practice: PracticeView, year_end_day: int) -> np.ndarray:
-    """Conditions per patient that would miss an indicator still below its upper threshold.
-
-    What a practice chasing its points looks at in January: patients in the
-    denominator whose item would be out of date on 31 March.
-    """
-    care, pop = practice.care, practice.pop
-    fy = financial_year(year_end_day)
-    need = np.zeros_like(pop.has)
+def achievement(practice: PracticeView, on_day: int) -> list[dict[str, float | str]]:
+    """Indicator rows: counts, achievement (percent) and points, recorded and delivered, and income."""
+    factors = payment_factors(practice, on_day)
+    protected = practice.qof_care.protected
+    rows = []
     for i, spec in enumerate(practice.indicators.specs):
-        k = practice.indicators.condition[i]
-        denominator = pop.has[:, k] & pop.active & (care.excepted_fy[:, k] != fy)
-        missing = denominator & (care.last_recorded[:, i] < _window_start(spec, year_end_day))
-        n = denominator.sum()
-        if n and 100.0 * (n - missing.sum()) / n < spec.upper:
-            need[:, k] |= missing
-    return need
+        m = masks(practice, i, on_day)
+        den = m.denominator
+        row: dict[str, float | str] = {
+            "indicator": spec.id,
+            "condition": spec.condition,
+            "kind": KIND_NAMES[int(practice.indicators.kind[i])],
+            "register": float((practice.pop.has[:, practice.indicators.condition[i]] & practice.pop.active).sum()),
+            "eligible": float(m.eligible.sum()),
+            "exceptions": float(m.excepted.sum()),
+            "excluded_new": float(m.new.sum()),
+            "denominator": float(den.sum()),
+            "numerator_recorded": float(m.recorded.sum()),
+            "numerator_delivered": float((m.delivered & den).sum()),
+        }
+        for group in GROUPS:
+            codes = [r for r, g in GROUP.items() if g == group]
+            row[f"exceptions_{group}"] = float((m.excepted & np.isin(m.reason, codes)).sum())
+        row["exceptions_logistical"] = float(row["exceptions_logistical"]) + float(m.new.sum())
+        for basis in ("recorded", "delivered"):
+            d = float(row["denominator"])
+            pct = 100.0 * float(row[f"numerator_{basis}"]) / d if d else float("nan")
+            row[f"achievement_{basis}"] = pct
+            row[f"points_{basis}"] = points(pct, spec) if d else 0.0
+        row["points_available"] = spec.points
+        earned = float(row["points_recorded"]) * factors[i]
+        row["income_gbp"] = earned if protected is None else float(protected[i])
+        row["income_on_achievement_gbp"] = earned
+        rows.append(row)
+    return rows
+
+
+EXCEPTION_REASONS = {r.name: r for r in Reason if r not in (Reason.NONE, Reason.C)}

@@ -8,26 +8,56 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.config.clinical import FACTORS
+from sim.config.contract import INDICATOR_KINDS
+from sim.engine.clock import months
 from sim.vocabulary import CONDITIONS, ITEMS
 
 if TYPE_CHECKING:
-    from sim.config.schema import IndicatorSpec
+    from sim.config.contract import IndicatorSpec
+
+REGISTER, PROCESS, OUTCOME, TREATMENT = (INDICATOR_KINDS.index(k) for k in ("register", "process", "outcome", "treatment"))
 
 
 class Indicators:
-    """Indicator ``i``'s condition, item kind, risk factor (-1 for none) and target (NaN for none)."""
+    """Indicator ``i``'s condition, kind, item kind (-1 for none), risk factor (-1 for none),
+    target (NaN for none), look-back in days and coding group."""
 
     def __init__(self, specs: Sequence[IndicatorSpec]) -> None:
         self.specs = tuple(specs)
-        self.condition = np.array([CONDITIONS.index(i.condition) for i in specs], dtype=np.int64)
-        self.item = np.array([ITEMS.index(i.item) for i in specs], dtype=np.int64)
-        self.factor = np.array([FACTORS.index(i.factor) if i.factor else -1 for i in specs], dtype=np.int64)
-        self.target = np.array([i.target if i.target is not None else np.nan for i in specs])
+        self.ids = [s.id for s in specs]
+        self.condition = np.array([CONDITIONS.index(s.condition) for s in specs], dtype=np.int64)
+        self.kind = np.array([INDICATOR_KINDS.index(s.kind) for s in specs], dtype=np.int64)
+        self.item = np.array([ITEMS.index(s.item) if s.item else -1 for s in specs], dtype=np.int64)
+        self.factor = np.array([FACTORS.index(s.factor) if s.factor else -1 for s in specs], dtype=np.int64)
+        self.target = np.array([s.target if s.target is not None else np.nan for s in specs])
+        self.window_days = np.array([months(s.window_months) if s.window_months else 0 for s in specs], dtype=np.int64)
+        self.flu = np.array([s.flu for s in specs], dtype=bool)
+        self.since_diagnosis = np.array([s.window == "since_diagnosis" for s in specs], dtype=bool)
+        """One-off items done around diagnosis: coded only within ``window_months`` after it."""
+        codes = [s.code or s.factor or s.id for s in specs]
+        names = list(dict.fromkeys(codes))
+        self.group = np.array([names.index(c) for c in codes], dtype=np.int64)
+        """Coding group of each indicator: one draw codes every indicator in a group."""
+        self.n_groups = len(names)
+        self.points = np.array([s.points for s in specs])
+        self.investigation = np.array([s.investigation for s in specs], dtype=bool) & (self.points > 0)
+        self.restricted = np.array(
+            [bool(s.subgroup or s.also_on or s.women_only or s.min_age > 0 or s.max_age < 111) for s in specs], dtype=bool
+        )
+        """Indicators whose population is narrower than the register (age, sex, sub-population)."""
 
     def __len__(self) -> int:
         return len(self.specs)
 
     @property
     def outcome(self) -> np.ndarray:
-        """Which indicators are outcome indicators (a risk factor against a target)."""
+        """Which indicators are intermediate outcomes (a risk factor against a target)."""
         return self.factor >= 0
+
+    @property
+    def coded_at_review(self) -> np.ndarray:
+        """Indicators whose item a review codes (process and outcome, not flu vaccination)."""
+        return (self.item >= 0) & ~self.flu
+
+    def of_condition(self, k: int) -> np.ndarray:
+        return np.flatnonzero(self.condition == k)

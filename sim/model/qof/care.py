@@ -1,0 +1,241 @@
+"""Care behind QOF's treatment and vaccination indicators, and patients' grounds for exception.
+
+Treatment indicators (antiplatelet or anticoagulant, ACE-I/ARB, beta-blocker) and
+flu vaccination count care, not review ticks. A patient is *on* a drug class or
+not (care delivered), and the record shows it or not (care recorded): drugs start
+at reviews with a probability (clinical inertia) unless the patient cannot take
+them, and are recorded when the practice prescribes them. Flu vaccination is given
+in the flu season at the practice's flu clinics, or at a review in season, to
+patients who accept it that season; it is recorded with a probability.
+
+Patients' clinical grounds for exception are facts about them, the same under
+every regime (drawn from the ``qof_care`` stream): contraindication or
+intolerance (criteria E, F), a supervening condition (H), unsuitability through
+severe frailty (B). Whether anyone codes an exception is the regime's decision.
+The care here is the same under every regime; only what gets coded differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import count
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.config.clinical import FACTORS
+from sim.engine.clock import DAYS_PER_YEAR, NEVER, financial_year, year_start
+from sim.model.qof.indicators import OUTCOME, TREATMENT, Indicators
+from sim.vocabulary import CONDITIONS, FRAILTY
+
+if TYPE_CHECKING:
+    from sim.config.schema import Scenario
+    from sim.model.population import Population
+
+CHOL = FACTORS.index("chol")
+SEVERE = FRAILTY.index("severe")
+_C = {c: CONDITIONS.index(c) for c in ("heart_failure", "hypertension", "diabetes", "stroke")}
+
+
+class QofCare:
+    """Per-patient treatment, vaccination and exception-ground state of one practice."""
+
+    def __init__(
+        self, scenario: Scenario, indicators: Indicators, pop: Population, rng: np.random.Generator, grounds_ratio: float = 1.0
+    ) -> None:
+        self.spec = scenario.care
+        self.grounds_ratio = grounds_ratio
+        """Multiplier of the shares with clinical grounds for exception (deprivation: more in deprived practices)."""
+        self.season_start = scenario.contract.flu_season_start_day
+        self.ind = indicators
+        self.pop = pop
+        self.rng = rng
+        n = pop.size
+        self.treatments = tuple(self.spec.treatments)
+        self.subgroups = tuple(self.spec.subgroups)
+        t, s = len(self.treatments), len(self.subgroups)
+        self.on = np.zeros((n, t), dtype=bool)
+        """On each drug class (care delivered)."""
+        self.rx_recorded = np.zeros((n, t), dtype=bool)
+        """The record shows it (care recorded)."""
+        self.contraindicated = np.zeros((n, t), dtype=bool)
+        self.in_subgroup = np.zeros((n, s), dtype=bool)
+        self.supervening = np.zeros((n, len(indicators)), dtype=bool)
+        self.unsuitable = np.zeros(n, dtype=bool)
+        self.flu_accept = np.zeros(n)
+        self.flu_willing = np.zeros(n, dtype=bool)
+        self.flu_drawn_fy = np.full(n, -1, dtype=np.int32)
+        self.vaccinated = np.full(n, NEVER, dtype=np.int32)
+        self.vaccine_recorded = np.full(n, NEVER, dtype=np.int32)
+        self.flu_declined = np.full(n, NEVER, dtype=np.int32)
+        """Day the patient last declined a flu vaccination offered to them."""
+        self.statin_steps: np.ndarray | None = None
+        """Lipid treatment steps of the clinical layer (set by the practice): ``statin`` means steps > 0."""
+        self.protected: np.ndarray | None = None
+        """Income per indicator a practice keeps when it is not paid on achievement (set at the start)."""
+        self._needs = np.array([[name in _started(spec) for name in self.treatments] for spec in indicators.specs], dtype=bool)
+        """Drugs a review starts for each indicator (of alternatives, the first listed)."""
+        self._flu_conditions = np.unique(indicators.condition[indicators.flu])
+        self._treatment_inds = np.flatnonzero(indicators.kind == TREATMENT)
+        self.member = np.zeros((n, len(indicators)), dtype=bool)
+        """Cached indicator populations ``[patient, indicator]`` for review-time decisions (see :meth:`refresh`)."""
+        self.contra = np.zeros((n, len(indicators)), dtype=bool)
+        """Cannot take an indicator's treatment ``[patient, indicator]`` (criteria E/F)."""
+        self.join(np.arange(n), 0)
+
+    # ------------------------------------------------------------- joining
+    def join(self, rows: np.ndarray, day: int) -> None:
+        """Patients joining (the start, or new registrants): draw grounds, treatment and flu propensity."""
+        rng, spec, m = self.rng, self.spec, len(rows)
+        for j, sub in enumerate(spec.subgroups.values()):
+            self.in_subgroup[rows, j] = rng.random(m) < sub.share
+        for j, tr in enumerate(spec.treatments.values()):
+            self.contraindicated[rows, j] = rng.random(m) < min(tr.contraindicated_share * self.grounds_ratio, 1.0)
+        supervening = min(spec.supervening_share * self.grounds_ratio, 1.0)
+        self.supervening[rows] = (rng.random((m, len(self.ind))) < supervening) & (self.ind.kind == OUTCOME)
+        self.unsuitable[rows] = rng.random(m) < min(spec.unsuitable_share * self.grounds_ratio, 1.0)
+        a, c = spec.flu.accept_mean, spec.flu.accept_concentration
+        self.flu_accept[rows] = rng.beta(a * c, (1 - a) * c, m)
+        self.flu_drawn_fy[rows] = -1
+        for arr in (self.vaccinated, self.vaccine_recorded, self.flu_declined):
+            arr[rows] = NEVER
+        self.on[rows] = False
+        self.rx_recorded[rows] = False
+        for i in self._treatment_inds:
+            self.contra[rows, i] = self.contraindicated_for(int(i), rows)
+        self.refresh(day, rows)
+        eligible = self._treatable(rows)
+        for j, tr in enumerate(spec.treatments.values()):
+            start = eligible[:, j] & (rng.random(m) < tr.initial_share)
+            self.on[rows, j] = start
+            self.rx_recorded[rows, j] = start & (rng.random(m) < tr.record_probability)
+
+    # ------------------------------------------------------------- eligibility
+    def eligible(self, i: int, day: int, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Patients in indicator ``i``'s population at ``day``: register, age, sex and sub-population."""
+        spec, pop = self.ind.specs[i], self.pop
+        k = self.ind.condition[i]
+        if not self.ind.restricted[i]:
+            return pop.has[rows, k] & pop.active[rows]
+        has = pop.has[rows]
+        out = has[:, k] & pop.active[rows]
+        age = pop.age[rows] + day / DAYS_PER_YEAR
+        out &= (age >= spec.min_age) & (age < spec.max_age)
+        if spec.women_only:
+            out &= ~pop.male[rows]
+        if spec.also_on is not None:
+            out &= has[:, CONDITIONS.index(spec.also_on)]
+        if spec.subgroup in ("chads2_ge2", "chads2_eq1"):
+            score = self.chads2(rows, day)
+            out &= score >= 2 if spec.subgroup == "chads2_ge2" else score == 1
+        elif spec.subgroup is not None:
+            out &= self.in_subgroup[rows, self.subgroups.index(spec.subgroup)]
+        return out
+
+    def chads2(self, rows: np.ndarray | slice, day: int) -> np.ndarray:
+        """CHADS2 from the registers and age: heart failure, hypertension, age 75+, diabetes, stroke (x2)."""
+        has, age = self.pop.has[rows], self.pop.age[rows] + day / DAYS_PER_YEAR
+        return (
+            has[:, _C["heart_failure"]].astype(int) + has[:, _C["hypertension"]] + (age >= 75)
+            + has[:, _C["diabetes"]] + 2 * has[:, _C["stroke"]]
+        )
+
+    def refresh(self, day: int, rows: np.ndarray | slice = slice(None)) -> None:
+        """Recompute the cached indicator populations (after joining, and after each health step:
+        diagnoses, deaths and moves change registers; ages change slowly)."""
+        for i in range(len(self.ind)):
+            self.member[rows, i] = self.eligible(i, day, rows)
+
+    def _treatable(self, rows: np.ndarray, cover: np.ndarray | None = None) -> np.ndarray:
+        """``[rows, treatments]``: in some treatment indicator (of a covered condition) that needs
+        the drug, and able to take it. Uses the cached populations."""
+        t = self._treatment_inds
+        member = self.member[rows][:, t]
+        if cover is not None:
+            member &= cover[:, self.ind.condition[t]]
+        out = (member.astype(np.int32) @ self._needs[t].astype(np.int32)) > 0
+        return out & ~self.contraindicated[rows]
+
+    # ------------------------------------------------------------- numerators
+    def treated(self, i: int, recorded: bool) -> np.ndarray:
+        """Patients on indicator ``i``'s treatments (``recorded``: as the record shows)."""
+        spec = self.ind.specs[i]
+        parts = []
+        for name in spec.treatments:
+            if name == "statin":
+                assert self.statin_steps is not None
+                parts.append(self.statin_steps > 0)
+            else:
+                j = self.treatments.index(name)
+                parts.append(self.on[:, j] & self.rx_recorded[:, j] if recorded else self.on[:, j])
+        stack = np.array(parts)
+        return stack.any(axis=0) if spec.any_treatment else stack.all(axis=0)
+
+    def contraindicated_for(self, i: int, rows: np.ndarray) -> np.ndarray:
+        """Patients who cannot take indicator ``i``'s treatment (any one needed, or every alternative)."""
+        spec = self.ind.specs[i]
+        cols = [self.treatments.index(t) for t in spec.treatments if t != "statin"]
+        if not cols:
+            return np.zeros(len(rows), dtype=bool)
+        c = self.contraindicated[np.ix_(rows, cols)]
+        return c.all(axis=1) if spec.any_treatment else c.any(axis=1)
+
+    def season_opened(self, day: int) -> int:
+        """First day of the flu-vaccination window of the financial year containing ``day``."""
+        return year_start(financial_year(day)) + self.season_start
+
+    # ------------------------------------------------------------- care
+    def review(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
+        """Care at a review of ``cover``: start treatments, prescribe (record), vaccinate in season."""
+        if len(ids) == 0:
+            return
+        rng, spec = self.rng, self.spec
+        covered = self._treatable(ids, cover)
+        for j, tr in enumerate(spec.treatments.values()):
+            who = ids[covered[:, j]]
+            start = who[~self.on[who, j] & (rng.random(len(who)) < tr.start_probability)]
+            self.on[start, j] = True
+            unrec = who[self.on[who, j] & ~self.rx_recorded[who, j]]
+            self.rx_recorded[unrec[rng.random(len(unrec)) < tr.record_probability], j] = True
+        if day >= self.season_opened(day) and len(self._flu_conditions):
+            due = cover[:, self._flu_conditions].any(axis=1)
+            self._offer_flu(ids[due], day, reach=1.0)
+
+    def flu_clinic(self, day: int) -> int:
+        """The practice's flu clinics: eligible patients not yet vaccinated this season; returns vaccinations."""
+        pop = self.pop
+        eligible = pop.active & pop.has[:, self._flu_conditions].any(axis=1)
+        ids = np.flatnonzero(eligible & (self.vaccinated < self.season_opened(day)))
+        return self._offer_flu(ids, day, reach=self.spec.flu.clinic_reach, declines=False)
+
+    def _offer_flu(self, ids: np.ndarray, day: int, reach: float, declines: bool = True) -> int:
+        ids = ids[self.vaccinated[ids] < self.season_opened(day)]
+        fy = financial_year(day)
+        fresh = ids[self.flu_drawn_fy[ids] != fy]
+        self.flu_willing[fresh] = self.rng.random(len(fresh)) < self.flu_accept[fresh]
+        self.flu_drawn_fy[fresh] = fy
+        willing = self.flu_willing[ids]
+        jab = ids[willing & (self.rng.random(len(ids)) < reach)]
+        self.vaccinated[jab] = day
+        self.vaccine_recorded[jab[self.rng.random(len(jab)) < self.spec.flu.record_probability]] = day
+        if declines:
+            self.flu_declined[ids[~willing]] = day
+        return len(jab)
+
+    def clinic_days(self) -> Iterator[int]:
+        """The flu clinic day of every financial year."""
+        return (year_start(fy) + self.spec.flu.clinic_day for fy in count())
+
+    def severely_frail_unsuitable(self) -> np.ndarray:
+        """Patients for whom review is inappropriate (criterion B): severely frail and judged unsuitable."""
+        return self.unsuitable & (self.pop.frailty == SEVERE) & self.pop.active
+
+
+def _started(spec: object) -> list[str]:
+    names: list[str] = list(spec.treatments)  # type: ignore[attr-defined]
+    return names[:1] if spec.any_treatment else names  # type: ignore[attr-defined]
+
+
+def statin_steps(clinical_steps: np.ndarray) -> np.ndarray:
+    """The lipid-lowering column of the clinical layer's treatment steps."""
+    return clinical_steps[:, CHOL]

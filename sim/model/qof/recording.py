@@ -1,0 +1,72 @@
+"""What a review codes: each indicator item of the covered conditions, with the regime's probability.
+
+An outcome indicator's item is its risk-factor measurement: it can be coded only
+if that factor was measured, and it codes the measured value. Indicators that
+share a code (one blood-pressure reading serves every BP indicator) share one draw.
+Items no indicator pays for (points 0, e.g. indicators retired in April 2014) are
+coded with the regime's unincentivised probabilities. Treatment and vaccination
+indicators are not coded here: prescriptions and vaccinations are recorded as care
+(:mod:`sim.model.qof.care`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.clock import NEVER
+from sim.vocabulary import ITEMS
+
+if TYPE_CHECKING:
+    from sim.model.policies.base import Policy
+    from sim.model.view import PracticeView
+
+
+def code_items(
+    practice: PracticeView, policy: Policy, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray,
+    measured: np.ndarray, values: np.ndarray,
+) -> np.ndarray:
+    """Code items at reviews of ``ids``; returns which indicators were coded ``[n, indicators]``."""
+    ind, care = practice.indicators, practice.care
+    p = np.where(cover[:, ind.condition] & ind.coded_at_review[None, :], policy.recording(roles, ind), 0.0)
+    restricted = ind.restricted & ind.coded_at_review
+    p[:, restricted] *= practice.qof_care.member[ids][:, restricted]
+    for i in np.flatnonzero(ind.since_diagnosis):
+        diagnosed = care.diagnosed[ids, ind.condition[i]]
+        p[:, i] *= (diagnosed != NEVER) & (day <= diagnosed + int(ind.window_days[i]))
+    outcome = ind.outcome
+    done = p > 0
+    done[:, outcome] &= measured[:, ind.factor[outcome]]
+    process = ~outcome & ind.coded_at_review
+    complete = completeness(practice)[ind.item]
+    done[:, process] &= practice.streams["item_delivery"].random((len(ids), ind.n_groups))[:, ind.group[process]] < complete[process]
+    rows, cols = np.nonzero(done)
+    care.item_delivered[ids[rows], cols] = day
+    draw = practice.streams["recording"].random((len(ids), ind.n_groups))
+    coded = done & (draw[:, ind.group] < p)
+    rows, cols = np.nonzero(coded)
+    care.last_recorded[ids[rows], cols] = day
+    factor_of = ind.factor[cols]
+    has_value = factor_of >= 0
+    care.recorded_value[ids[rows[has_value]], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
+    return coded
+
+
+def completeness(practice: PracticeView) -> np.ndarray:
+    """Chance a review does an item, by item kind (``care.item_completeness``)."""
+    given = practice.scenario.care.item_completeness
+    return np.array([given.get(item, 1.0) for item in ITEMS])
+
+
+def seed_items(practice: PracticeView, rows: np.ndarray) -> None:
+    """History before the run: each process item was done (and coded) at the last review with
+    the same completeness, so the record starts with the gaps reviews leave."""
+    ind, care = practice.indicators, practice.care
+    care.item_delivered[rows] = care.last_recorded[rows]
+    process = np.flatnonzero(~ind.outcome & ind.coded_at_review)
+    draw = practice.streams["history_items"].random((len(rows), ind.n_groups))[:, ind.group[process]]
+    missed = draw >= completeness(practice)[ind.item[process]]
+    sub = np.ix_(rows, process)
+    care.item_delivered[sub] = np.where(missed, NEVER, care.item_delivered[sub])
+    care.last_recorded[sub] = np.where(missed, NEVER, care.last_recorded[sub])
