@@ -29,7 +29,8 @@ from sim.model.ledger import Ledger
 from sim.model.policies.base import Activity, Policy
 from sim.model.population import Population, refill
 from sim.model.qof.care import QofCare, statin_steps
-from sim.model.qof.income import pre_scheme_income, protected_income
+from sim.model.qof.achievement import pre_scheme_income
+from sim.model.qof.income import protected_income
 from sim.model.qof.indicators import Indicators
 from sim.model.qof.recording import code_items, seed_items
 from sim.model.recall import RecallState, Status

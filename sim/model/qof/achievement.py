@@ -149,4 +149,9 @@ def achievement(practice: PracticeView, on_day: int) -> list[dict[str, float | s
     return rows
 
 
+def pre_scheme_income(practice: PracticeView, day: int) -> np.ndarray:
+    """Income per indicator the practice earned in the financial year before ``day`` (its last QOF year)."""
+    return np.array([float(row["income_on_achievement_gbp"]) for row in achievement(practice, day - 1)])
+
+
 EXCEPTION_REASONS = {r.name: r for r in Reason if r not in (Reason.NONE, Reason.C)}

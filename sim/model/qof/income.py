@@ -7,7 +7,7 @@ national prevalence of that register (``contract.national_prevalence``).
 
 A practice that leaves QOF under the Somerset scheme keeps its QOF money ("the
 amount of money available is the same"): its protected income is its QOF income in
-the last year before it joined (:func:`pre_scheme_income`). A practice outside QOF
+the last year before it joined (:func:`sim.model.qof.achievement.pre_scheme_income`). A practice outside QOF
 from the first day of the run has no such year in the model; it keeps the stated
 equivalent ``contract.pre_scheme_achievement`` of the points available, paid with
 its list and registers on that day (:func:`protected_income`).
@@ -45,13 +45,6 @@ def protected_income(practice: PracticeView, day: int) -> np.ndarray:
     """Income per indicator a practice keeps when it leaves QOF at ``day``."""
     share = practice.scenario.contract.pre_scheme_achievement
     return share * practice.indicators.points * payment_factors(practice, day)
-
-
-def pre_scheme_income(practice: PracticeView, day: int) -> np.ndarray:
-    """Income per indicator the practice earned in the financial year before ``day`` (its last QOF year)."""
-    from sim.model.qof.achievement import achievement
-
-    return np.array([float(row["income_on_achievement_gbp"]) for row in achievement(practice, day - 1)])
 
 
 def marginal_value(practice: PracticeView, denominator: np.ndarray, achieved_pct: np.ndarray, day: int) -> np.ndarray:
