@@ -120,7 +120,7 @@ def assemble(loaded: LoadedScenario, results: list[tuple[Task, FederationResult]
     (some practices in a scheme) splits by a group-by.
     """
     tables: dict[str, pd.DataFrame] = {}
-    for name in ("practices", "snapshots", "control", "activity", "outcomes", "waits", "qof", "patients", "patient_conditions"):
+    for name in ("practices", "snapshots", "control", "activity", "outcomes", "quarterly_outcomes", "waits", "qof", "patients", "patient_conditions"):
         frames = [pd.DataFrame(getattr(r, name)).assign(replication=rep) for (rep, _), r in results]
         tables[name] = _front(pd.concat(frames, ignore_index=True), loaded)
     tables["gaps"] = _front(_gap_table(results), loaded)

@@ -2,9 +2,10 @@
 
 The engine calls :meth:`Recorder.schedule`'s actions at the measurement phase of
 their days: at the end of each warm-up year counts are discarded; in measured years,
-register and control snapshots are taken ``snapshots_per_year`` times and each
-financial year is closed (QOF achievement, activity and outcome totals, waits,
-minutes available). :meth:`Recorder.finish` adds the patient-level tables.
+register and control snapshots are taken ``snapshots_per_year`` times, with the
+outcomes counted since the last snapshot, and each financial year is closed (QOF
+achievement, activity and outcome totals, waits, minutes available).
+:meth:`Recorder.finish` adds the patient-level tables.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class FederationResult:
     practices: list[dict[str, Any]] = field(default_factory=list)
     control: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    quarterly_outcomes: list[dict[str, Any]] = field(default_factory=list)
+    """Outcomes (events, admissions, deaths, life-years) counted between one snapshot and the next."""
     patients: dict[str, np.ndarray] = field(default_factory=dict)
     patient_conditions: dict[str, np.ndarray] = field(default_factory=dict)
     days: int = 0
@@ -62,7 +65,7 @@ class FederationResult:
         return self
 
 
-ROW_TABLES = ("practices", "snapshots", "control", "activity", "outcomes", "waits", "qof")
+ROW_TABLES = ("practices", "snapshots", "control", "activity", "outcomes", "quarterly_outcomes", "waits", "qof")
 """Tables recorded as lists of row dicts during the run."""
 
 
@@ -78,6 +81,8 @@ class Recorder:
         self.horizon = (self.warmup + scenario.years) * DAYS_PER_YEAR
         self.result = FederationResult()
         self._registers = {p.index: int(p.pop.has.any(axis=1).sum()) for p in self.practices}
+        self._counted: dict[int, dict[tuple[str, str, str], float]] = {}
+        """Each practice's outcome totals for the year so far at its last snapshot."""
 
     def _books(self) -> Iterator[AppointmentBook]:
         for practice in self.practices:
@@ -99,6 +104,7 @@ class Recorder:
         """Warm-up: counts so far are not reported."""
         for practice in self.practices:
             practice.ledger.flush()
+        self._counted.clear()
         for book in self._books():
             book.close_period()
 
@@ -113,8 +119,18 @@ class Recorder:
             keys = self._keys(practice, day=day, year=fy)
             self.result.snapshots.extend({**keys, **row} for row in rows)
             self.result.control.extend({**keys, **row} for row in control_snapshot(practice, day))
+            self._quarter_outcomes(practice, keys)
         self.result.gaps.append(hist)
         self.result.gap_days.append(day)
+
+    def _quarter_outcomes(self, practice: Practice, keys: dict[str, Any]) -> None:
+        """Outcomes since the practice's last snapshot: the ledger's year-to-date totals less those then."""
+        before = self._counted.get(practice.index, {})
+        now = dict(practice.ledger.outcomes)
+        for key, value in sorted(now.items()):
+            measure, _, condition = key
+            self.result.quarterly_outcomes.append({**keys, "measure": measure, "condition": condition, "value": value - before.get(key, 0.0)})
+        self._counted[practice.index] = now
 
     def _close_year(self, fy: int) -> None:
         day = year_end(fy)
@@ -129,6 +145,7 @@ class Recorder:
                 )
             for (measure, role, condition), value in sorted(outcomes.items()):
                 self.result.outcomes.append({**keys, "measure": measure, "role": role, "condition": condition, "value": value})
+            self._counted.pop(practice.index, None)
             for role, book in enumerate(practice.practice_books):
                 self.result.activity.append(
                     {**keys, "measure": "minutes_available", "role": roles[role], "condition": "", "purpose": "", "value": book.close_period()}
