@@ -171,3 +171,21 @@ def test_deprivation_moves_prevalence_response_and_dissent():
 def test_more_deprived_practices_except_more_patients():
     rows = [headline(cached_run(QOF, {**RUN, "deprivation.quintile": q}).tables).iloc[0] for q in (1, 5)]
     assert rows[1]["exceptions_pct"] > rows[0]["exceptions_pct"]
+
+
+# ------------------------------------------------------------------ admin time of the scheme
+def _admin(path, overrides: dict) -> pd.DataFrame:
+    act = cached_run(path, {**RUN, **overrides}).tables["activity"]
+    return act[act.measure == "admin_minutes"].groupby(["year", "purpose", "role"]).value.sum()
+
+
+def test_quarterly_reporting_is_counted_as_administrative_time():
+    scheme, qof = _admin(OPTOUT, {}), _admin(QOF, {})
+    report = scheme.xs("quarterly_report", level="purpose")
+    assert report.xs("manager", level="role").tolist() == [4 * 240.0] * 2, "four returns a year, each 240 manager minutes"
+    assert "quarterly_report" not in qof.index.get_level_values("purpose")
+    assert {"federation_meeting", "mdt_meeting"} <= set(scheme.index.get_level_values("purpose"))
+    scheduled = load_scenario(OPTOUT).policy_params.admin.model_dump(mode="json")["scheduled"]
+    scheduled[0]["minutes"]["manager"] = 480
+    doubled = _admin(OPTOUT, {"regime.params.admin.scheduled": scheduled})
+    assert doubled.xs("quarterly_report", level="purpose").xs("manager", level="role").tolist() == [4 * 480.0] * 2
