@@ -1,10 +1,18 @@
-"""Named random streams: one per activity, per replication, per practice.
+"""Named random streams: one per activity, per replication, per practice; and draws keyed to people.
 
 Each stream is seeded from ``SeedSequence(seed, spawn_key=(replication, practice,
 crc32(name)))``. The key depends only on the stream's own name, so adding an
 activity, reordering a config file or changing one policy never moves another
 activity's numbers, and replication ``r`` of every scenario sees the same
 patients and the same demand (common random numbers).
+
+A sequential stream pairs two scenarios only while both consume it in the same
+amounts. Anything a regime can change (who dies, who is diagnosed, who is
+reviewed) changes those amounts, and every later number moves. Draws about a
+person therefore come from :meth:`Streams.for_people`: a counter-based hash of
+(stream, person id, occasion, draw), so a person's numbers do not depend on who
+else was drawn for, how many, or in which order. A patient whose care did not
+change lives the same life under every regime.
 """
 
 from __future__ import annotations
@@ -12,6 +20,12 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from scipy import special
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 
 
 def stream_key(name: str) -> int:
@@ -19,18 +33,121 @@ def stream_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser, in place: a bijection of 64-bit words with full avalanche."""
+    t = z >> _S30
+    z ^= t
+    z *= _M1
+    np.right_shift(z, _S27, out=t)
+    z ^= t
+    z *= _M2
+    np.right_shift(z, _S31, out=t)
+    z ^= t
+    return z
+
+
+def _words(values: np.ndarray | int) -> np.ndarray:
+    return np.atleast_1d(np.asarray(values, dtype=np.int64)).astype(np.uint64)
+
+
+class PersonDraws:
+    """Random numbers for a fixed list of people, each row keyed to one person.
+
+    Row ``i`` of every draw depends only on the stream, ``pids[i]``, the occasion
+    and how many draws this object has made before (each call takes the next
+    columns). Code that draws in a fixed sequence therefore gives each person the
+    same numbers however many other people share the call. The methods follow
+    ``numpy.random.Generator`` for the shapes used here: ``size`` is ``len(pids)``
+    or ``(len(pids), k)``; distributions are by inversion, so a parameter change
+    moves each person's value smoothly rather than reshuffling the numbers.
+    """
+
+    def __init__(self, key: np.uint64, pids: np.ndarray, occasion: int) -> None:
+        self.n = len(pids)
+        with np.errstate(over="ignore"):
+            self._base = _mix(_mix((_words(pids) * _GOLDEN) ^ key) ^ _mix(_words(occasion) + _GOLDEN))
+        self._column = 0
+
+    def _shape(self, size: int | tuple[int, ...]) -> tuple[int, ...]:
+        shape = (int(size),) if np.ndim(size) == 0 else tuple(int(s) for s in size)  # type: ignore[union-attr]
+        if len(shape) not in (1, 2) or shape[0] != self.n:
+            raise ValueError(f"draws are per person: size must be ({self.n},) or ({self.n}, k), not {shape}")
+        return shape
+
+    def random(self, size: int | tuple[int, ...]) -> np.ndarray:
+        """Uniforms in the open interval (0, 1)."""
+        shape = self._shape(size)
+        k = shape[1] if len(shape) == 2 else 1
+        slots = _words(np.arange(self._column, self._column + k)) + np.uint64(1)
+        self._column += k
+        with np.errstate(over="ignore"):
+            z = _mix(self._base[:, None] ^ _mix(slots * _GOLDEN)[None, :])
+        z >>= _S11
+        u = z.astype(np.float64)
+        u += 0.5
+        u *= 2.0**-53
+        return u.reshape(shape)
+
+    def standard_normal(self, size: int | tuple[int, ...]) -> np.ndarray:
+        return special.ndtri(self.random(size))
+
+    def exponential(self, scale: float | np.ndarray = 1.0, size: int | tuple[int, ...] = 0) -> np.ndarray:
+        return -np.log(self.random(size)) * scale
+
+    def beta(self, a: float, b: float, size: int | tuple[int, ...]) -> np.ndarray:
+        return special.betaincinv(a, b, self.random(size))
+
+    def gamma(self, shape: float, scale: float, size: int | tuple[int, ...]) -> np.ndarray:
+        return special.gammaincinv(shape, self.random(size)) * scale
+
+    def poisson(self, lam: float, size: int | tuple[int, ...]) -> np.ndarray:
+        """Poisson counts by inversion of the cumulative distribution."""
+        u = self.random(size)
+        count = np.zeros(u.shape, dtype=np.int64)
+        if lam <= 0:
+            return count
+        term = cdf = np.exp(-lam)
+        k = 0
+        while True:
+            below = u > cdf
+            if not below.any():
+                return count
+            count += below
+            k += 1
+            term *= lam / k
+            cdf += term
+            if term < 1e-17 and cdf >= 1.0 - 1e-15:
+                return count
+
+
 class Streams:
-    """Lazily created ``numpy.random.Generator`` per named activity."""
+    """Lazily created ``numpy.random.Generator`` per named activity, and draws keyed to people."""
 
     def __init__(self, seed: int, replication: int, unit: int) -> None:
         self.seed = seed
         self.replication = replication
         self.unit = unit
         self._generators: dict[str, np.random.Generator] = {}
+        self._keys: dict[str, np.uint64] = {}
+
+    def _sequence(self, name: str) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self.seed, spawn_key=(self.replication, self.unit, stream_key(name)))
 
     def __getitem__(self, name: str) -> np.random.Generator:
         gen = self._generators.get(name)
         if gen is None:
-            seq = np.random.SeedSequence(self.seed, spawn_key=(self.replication, self.unit, stream_key(name)))
-            gen = self._generators[name] = np.random.Generator(np.random.PCG64(seq))
+            gen = self._generators[name] = np.random.Generator(np.random.PCG64(self._sequence(name)))
         return gen
+
+    def for_people(self, name: str, pids: np.ndarray, occasion: int = 0) -> PersonDraws:
+        """Draws of stream ``name`` for people ``pids`` (person ids) on ``occasion`` (e.g. the day).
+
+        Each person's numbers depend only on the stream, their id, the occasion
+        and the sequence of draws made from the returned object, never on who
+        else is drawn for. Use a distinct occasion for each time the same people
+        are drawn for again (a health step's day, a review's number).
+        """
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = np.uint64(self._sequence(f"people:{name}").generate_state(1, np.uint64)[0])
+        return PersonDraws(key, pids, occasion)

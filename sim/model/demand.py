@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import special
 
 from sim.vocabulary import PRACTICE_ROLES
 from sim.engine.clock import DAYS_PER_YEAR, WORKING_DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.config.schema import DemandSpec
+    from sim.engine.streams import PersonDraws
     from sim.model.population import Population
 
 
@@ -37,12 +39,30 @@ class AcuteDemand:
         """Rows: same-day, routine; columns: roles."""
 
     def draw(self, rng: np.random.Generator) -> np.ndarray:
-        """Today's requests: ``[same-day, routine] x role`` counts."""
-        return rng.poisson(self.mean_counts)
+        """Today's requests: ``[same-day, routine] x role`` counts.
 
-    def seen_in(self, days: float, active: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Patients with at least one consultation in ``days`` calendar days, and its role."""
+        Poisson counts by inversion of one uniform each, so every day takes the
+        same numbers from the stream whatever the means: two regimes whose lists
+        differ a little see nearly the same demand on the same day.
+        """
+        return poisson_quantile(rng.random(self.mean_counts.shape), self.mean_counts)
+
+    def seen_in(self, days: float, active: np.ndarray, draws: PersonDraws) -> tuple[np.ndarray, np.ndarray]:
+        """Patients with at least one consultation in ``days`` calendar days, and its role.
+
+        ``draws`` is keyed to every row's patient: two per patient (whether they
+        consulted, and with whom), made whether used or not.
+        """
         p = -np.expm1(-self.rate * active * days / DAYS_PER_YEAR)
-        ids = np.flatnonzero(rng.random(len(p)) < p)
-        roles = np.searchsorted(np.cumsum(self.role_share), rng.random(len(ids)) * self.role_share.sum(), side="right")
+        u = draws.random((len(p), 2))
+        ids = np.flatnonzero(u[:, 0] < p)
+        roles = np.searchsorted(np.cumsum(self.role_share), u[ids, 1] * self.role_share.sum(), side="right")
         return ids, roles
+
+
+def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Smallest count ``k`` with ``P(X <= k) >= u`` for ``X ~ Poisson(mean)``."""
+    k = np.ceil(np.nan_to_num(special.pdtrik(u, mean)))
+    below = np.maximum(k - 1, 0)
+    k = np.where(special.pdtr(below, mean) >= u, below, k)
+    return np.where(mean > 0, k, 0).astype(np.int64)

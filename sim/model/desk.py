@@ -103,7 +103,7 @@ class RecallDesk:
         s.invited_days[ids, 0] = day
         self.ledger.add("letters", len(ids))
         self.admin.count("letter", len(ids))
-        rng = self.practice.streams["response"]
+        rng = self.practice.streams.for_people("response", pop.pid[ids], s.letters_total[ids])  # the patient's n-th letter
         answers = rng.random(len(ids)) < pop.p_respond[ids] * ~pop.dissent[ids]
         delay = 1 + rng.exponential(self.practice.scenario.population.response.delay_days, len(ids)).astype(np.int64)
         chase = self.policy.chase_after_days(s.priority[ids])

@@ -86,38 +86,88 @@ def sample_ages(bands: list[AgeBand], n: int, rng: np.random.Generator) -> np.nd
 
 def generate(spec: PopulationSpec, n: int, rng: np.random.Generator, intercepts: np.ndarray) -> Population:
     """Draw ``n`` registered patients."""
+    pop, score = _draw(spec, n, rng, intercepts)
+    pop.frailty_cuts = _frailty_cuts(spec, pop.age, score)
+    pop.frailty = _frailty(spec, pop.age, score, pop.frailty_cuts)
+    return pop
+
+
+def _draw(spec: PopulationSpec, n: int, rng: np.random.Generator, intercepts: np.ndarray) -> tuple[Population, np.ndarray]:
+    """``n`` patients and their frailty scores (categories are cut by the caller)."""
     age = sample_ages(spec.age_bands, n, rng)
     male = rng.random(n) < spec.male_share
     latent = rng.standard_normal(n)
     has = _draw_conditions(spec, age, latent, rng, intercepts)
     score = _frailty_score(spec, age, latent, has, rng)
-    cuts = _frailty_cuts(spec, age, score)
-    return Population(
+    pop = Population(
         age=age,
         male=male,
         latent=latent,
         has=has,
-        frailty=_frailty(spec, age, score, cuts),
+        frailty=np.zeros(n, dtype=np.int8),
         p_respond=_draw_response(spec, n, rng),
         p_attend=_beta(rng, spec.attendance.mean, spec.attendance.concentration, n),
         dissent=rng.random(n) < spec.informed_dissent_share,
         active=np.ones(n, dtype=bool),
         pid=np.arange(n, dtype=np.int64),
-        frailty_cuts=cuts,
+        frailty_cuts=np.full(len(FRAILTY) - 1, np.inf),
     )
+    return pop, score
 
 
-def refill(pop: Population, rows: np.ndarray, spec: PopulationSpec, rng: np.random.Generator, intercepts: np.ndarray, years: float) -> None:
-    """New registrants take rows ``rows`` (ages drawn from the list's age structure at ``years``)."""
-    new = generate(spec, len(rows), rng, intercepts)
-    new.age -= years  # ``age`` holds age at the start of the run
-    for name in ("age", "male", "latent", "has", "p_respond", "p_attend", "dissent"):
-        getattr(pop, name)[rows] = getattr(new, name)
-    score = _frailty_score(spec, new.age + years, new.latent, new.has, rng)
-    pop.frailty[rows] = _frailty(spec, new.age + years, score, pop.frailty_cuts)
-    pop.active[rows] = True
-    start = int(pop.pid.max()) + 1
-    pop.pid[rows] = np.arange(start, start + len(rows))
+_TRAITS = ("age", "male", "latent", "has", "p_respond", "p_attend", "dissent", "pid")
+
+
+class Registrants:
+    """A practice's new registrants, in order of arrival.
+
+    The ``k``-th person to join is drawn from the practice's own stream in fixed
+    blocks, so they are the same person under every regime and in every row,
+    whenever they arrive and whichever death or move made room for them. Ages are
+    drawn from the list's age structure and are the age on joining.
+    """
+
+    BLOCK = 64
+
+    def __init__(self, spec: PopulationSpec, rng: np.random.Generator, intercepts: np.ndarray, first_pid: int) -> None:
+        self.spec = spec
+        self.rng = rng
+        self.intercepts = intercepts
+        self.next_pid = first_pid
+        self._queue: list[tuple[Population, np.ndarray]] = []
+        self._used = 0  # rows of the first queued block already taken
+
+    def _take(self, m: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        parts: list[tuple[dict[str, np.ndarray], np.ndarray]] = []
+        while m > 0:
+            if not self._queue:
+                self._queue.append(_draw(self.spec, self.BLOCK, self.rng, self.intercepts))
+                self._used = 0
+            block, score = self._queue[0]
+            k = min(m, self.BLOCK - self._used)
+            part = slice(self._used, self._used + k)
+            parts.append(({name: getattr(block, name)[part] for name in _TRAITS}, score[part]))
+            self._used += k
+            m -= k
+            if self._used == self.BLOCK:
+                self._queue.pop(0)
+        traits = {name: np.concatenate([p[name] for p, _ in parts]) for name in _TRAITS} if parts else {}
+        scores = np.concatenate([s for _, s in parts]) if parts else np.empty(0)
+        return traits, scores
+
+    def refill(self, pop: Population, rows: np.ndarray, years: float) -> None:
+        """The next ``len(rows)`` registrants take rows ``rows`` ``years`` into the run."""
+        if len(rows) == 0:
+            return
+        traits, score = self._take(len(rows))
+        joining_age = traits["age"]
+        traits["age"] = joining_age - years  # ``age`` holds age at the start of the run
+        traits["pid"] = np.arange(self.next_pid, self.next_pid + len(rows), dtype=np.int64)
+        self.next_pid += len(rows)
+        for name, values in traits.items():
+            getattr(pop, name)[rows] = values
+        pop.frailty[rows] = _frailty(self.spec, joining_age, score, pop.frailty_cuts)
+        pop.active[rows] = True
 
 
 def _draw_conditions(

@@ -27,7 +27,7 @@ from sim.model.demand import AcuteDemand
 from sim.model.desk import RecallDesk
 from sim.model.ledger import Ledger
 from sim.model.policies.base import Activity, Policy
-from sim.model.population import Population, refill
+from sim.model.population import Population, Registrants
 from sim.model.qof.care import QofCare, statin_steps
 from sim.model.qof.achievement import pre_scheme_income
 from sim.model.qof.income import protected_income
@@ -73,7 +73,8 @@ class Practice:
         self.desk = RecallDesk(self, self, policy, books, self.ledger)
         self._seen: dict[RequestKind, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
         self.acute = AcuteDemand(scenario.demand, population)
-        self.clinical = ClinicalState(scenario.clinical, population, streams["clinical"])
+        self.clinical = ClinicalState(scenario.clinical, population, streams.for_people("clinical", population.pid))
+        self.registrants = Registrants(scenario.population, streams["registrations"], intercepts, population.size)
         self.health_model = HealthModel(scenario, intercepts)
         dep = scenario.deprivation
         grounds = dep.multiplier(dep.exception_ratio, quintile)
@@ -136,7 +137,7 @@ class Practice:
         """Reviews before the run (or before joining), with what they measured and coded."""
         care, ind = self.care, self.indicators
         care.seed_history(
-            rows, self.pop.has[rows], ind.condition, self.streams["history"],
+            rows, self.pop.has[rows], ind.condition, self.streams.for_people("history", self.pop.pid[rows]),
             self.scenario.population.history_combined_share, day,
         )
         monitored = self.clinical.monitored  # [factor, condition]
@@ -157,7 +158,7 @@ class Practice:
         self.pop.has[ids, k] = True
         self.care.diagnosed[ids, k] = day
         self.ledger.outcome("new_diagnoses", len(ids), condition=CONDITIONS[k])
-        self.clinical.diagnose(ids, k, day, self.streams["clinical"])
+        self.clinical.diagnose(ids, k, day, self.streams.for_people("diagnosis", self.pop.pid[ids], k))
         self.desk.diagnosed(ids, k, day)
 
     def remove(self, ids: np.ndarray) -> None:
@@ -171,10 +172,10 @@ class Practice:
         """New registrants take the empty rows, with their own history of reviews."""
         if len(rows) == 0:
             return
-        refill(self.pop, rows, self.scenario.population, self.streams["registrations"], self.intercepts, day / DAYS_PER_YEAR)
+        self.registrants.refill(self.pop, rows, day / DAYS_PER_YEAR)
         self.care.open(rows, day)
         self._seed_history(rows, day)
-        self.clinical.init_rows(rows, self.pop, self.streams["clinical"], day)
+        self.clinical.init_rows(rows, self.pop, self.streams.for_people("clinical", self.pop.pid[rows]), day)
         self.qof_care.join(rows, day)
         self.ledger.outcome("registrations", len(rows))
         self.desk.start(rows, day)
@@ -236,7 +237,7 @@ class Practice:
             self._attend(np.concatenate([i for i, _ in reviews]), np.concatenate([r for _, r in reviews]), day)
 
     def _attend(self, ids: np.ndarray, roles: np.ndarray, day: int) -> None:
-        came = self.streams["attendance"].random(len(ids)) < self.pop.p_attend[ids]
+        came = self.streams.for_people("attendance", self.pop.pid[ids], day).random(len(ids)) < self.pop.p_attend[ids]
         self.ledger.by_role("dna", roles[~came])
         self.deliver(ids[came], self.recall.cover[ids[came]], day, roles[came])
         self.desk.no_response(ids[~came], day)
@@ -261,9 +262,8 @@ class Practice:
         care.reviews[ids[rows], cols] += 1
         care.visits[ids] += 1
         self.ledger.by_role("reviews_delivered", roles)
-        measured, values = self.clinical.review(
-            ids, cover, day, self.streams["treatment"], self.policy.params.review_adherence_boost
-        )
+        draws = self.streams.for_people("treatment", self.pop.pid[ids], care.visits[ids])  # the patient's n-th review
+        measured, values = self.clinical.review(ids, cover, day, draws, self.policy.params.review_adherence_boost)
         rows, cols = np.nonzero(measured)
         care.measured_day[ids[rows], cols] = day
         care.measured_value[ids[rows], cols] = values[rows, cols]
@@ -290,8 +290,8 @@ class Practice:
         p = self.policy.opportunistic_probability
         if p <= 0:
             return
-        rng = self.streams["opportunistic"]
-        ids, roles = self.acute.seen_in(days * p, self.pop.active, rng)
+        draws = self.streams.for_people("opportunistic", self.pop.pid, day)
+        ids, roles = self.acute.seen_in(days * p, self.pop.active, draws)
         overdue = self.pop.has[ids] & (self.recall.due[ids] <= day)
         keep = (self.recall.status[ids] == Status.IDLE) & overdue.any(axis=1)
         ids, roles, overdue = ids[keep], roles[keep], overdue[keep]

@@ -95,6 +95,7 @@ class HealthModel:
         self.hazards = Hazards(scenario.clinical)
         self.incidence = IncidenceCurve(scenario, intercepts)
         self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
+        self.case_fatality = np.array([ev.case_fatality for ev in scenario.clinical.events.values()])
 
     def step(
         self, pop: Population, clinical: ClinicalState, streams: Streams, ledger: Ledger, keeper: ListKeeper,
@@ -102,14 +103,15 @@ class HealthModel:
     ) -> None:
         """Advance every registered patient's health by ``days`` ending at ``day``."""
         ids = np.flatnonzero(pop.active)
-        rng = streams["events"]
         overdue = (pop.has[ids] & (day - reviewed_or_joined[ids] > self.overdue_days)).any(axis=1)
         rates = self.hazards.rates(pop, clinical, overdue, ids, day)
-        # one draw per row, used or not, so one patient's fate never shifts another's numbers
-        draws = rng.random((pop.size, rates.shape[1]))[ids]
+        # draws keyed to the person and the step, every one made whether used or not,
+        # so one patient's fate never shifts another's numbers
+        draws = streams.for_people("events", pop.pid[ids], day).random(rates.shape)
+        fatal = streams.for_people("fatality", pop.pid[ids], day).random(rates.shape) < self.case_fatality
         happened = draws < -np.expm1(-rates * days / DAYS_PER_YEAR)
         self._account_life(pop, ledger, ids, day, days)
-        self._apply_events(pop, ledger, keeper, ids, happened, day, rng)
+        self._apply_events(pop, ledger, keeper, ids, happened, fatal, day)
         self._new_diagnoses(pop, streams, keeper, day, days)
         self._moves(pop, streams, ledger, keeper, day, days)
 
@@ -123,10 +125,10 @@ class HealthModel:
         ledger.outcome("qalys", float(np.clip(utility, 0, 1).sum() * years))
 
     def _apply_events(
-        self, pop: Population, ledger: Ledger, keeper: ListKeeper, ids: np.ndarray, happened: np.ndarray, day: int,
-        rng: np.random.Generator,
+        self, pop: Population, ledger: Ledger, keeper: ListKeeper, ids: np.ndarray, happened: np.ndarray,
+        fatal: np.ndarray, day: int,
     ) -> None:
-        dies = happened[:, DEATH].copy()
+        dies = happened[:, DEATH] | (happened & fatal).any(axis=1)
         for j, (name, ev) in enumerate(self.spec.events.items()):
             who = ids[happened[:, j]]
             if len(who) == 0 or name == "death":
@@ -141,9 +143,6 @@ class HealthModel:
             if ev.adds_register is not None:
                 k = CONDITIONS.index(ev.adds_register)
                 keeper.diagnose(who[~pop.has[who, k]], k, day)
-            if ev.case_fatality:
-                fatal = rng.random(pop.size)[who] < ev.case_fatality
-                dies[happened[:, j]] |= fatal
         dead = ids[dies]
         ledger.outcome("deaths", len(dead))
         keeper.remove(dead)
@@ -164,17 +163,16 @@ class HealthModel:
         before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
         after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
         p = np.clip((after - before) / np.maximum(1 - before, 1e-9), 0, 1) + curve.trend * years
-        draws = streams["incidence"].random(pop.has.shape)[ids]
+        draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))
         new = (draws < p * curve.by_curve) & ~pop.has[ids]
         for k in np.flatnonzero(new.any(axis=0)):
             keeper.diagnose(ids[new[:, k]], int(k), day)
 
     def _moves(self, pop: Population, streams: Streams, ledger: Ledger, keeper: ListKeeper, day: int, days: float) -> None:
         """Patients leave the list; empty places are taken by new registrants."""
-        rng = streams["moves"]
         ids = np.flatnonzero(pop.active)
         p = -np.expm1(-self.spec.leave_rate * days / DAYS_PER_YEAR)
-        leavers = ids[rng.random(pop.size)[ids] < p]
+        leavers = ids[streams.for_people("moves", pop.pid[ids], day).random(len(ids)) < p]
         ledger.outcome("left_list", len(leavers))
         keeper.remove(leavers)
         keeper.register_new(np.flatnonzero(~pop.active), day)

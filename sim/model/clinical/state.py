@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.vocabulary import CONDITIONS
 from sim.config.clinical import FACTORS, ClinicalSpec
-from sim.model.population import Population
 from sim.engine.clock import DAYS_PER_YEAR
+from sim.engine.streams import PersonDraws
+from sim.model.population import Population
+from sim.vocabulary import CONDITIONS
 
 
 class ClinicalState:
     """Per-patient arrays of the clinical layer (rows match the practice's population)."""
 
-    def __init__(self, spec: ClinicalSpec, pop: Population, rng: np.random.Generator) -> None:
+    def __init__(self, spec: ClinicalSpec, pop: Population, draws: PersonDraws) -> None:
         self.spec = spec
         n, f = pop.size, len(FACTORS)
         self.u0 = np.zeros((n, f))
@@ -38,14 +39,15 @@ class ClinicalState:
         self.tendency = np.ones((n, len(spec.events)))
         self._step_effect = np.array([spec.factors[x].step_effect for x in FACTORS])
         self.monitored = np.array([[c in spec.factors[x].monitored_for for c in CONDITIONS] for x in FACTORS])
-        self.init_rows(np.arange(n), pop, rng, day=0)
+        self.init_rows(np.arange(n), pop, draws, day=0)
 
     # --------------------------------------------------------------- set-up
-    def init_rows(self, ids: np.ndarray, pop: Population, rng: np.random.Generator, day: int) -> None:
+    def init_rows(self, ids: np.ndarray, pop: Population, rng: PersonDraws, day: int) -> None:
         """Draw starting levels, treatment and adherence for patients ``ids`` joining at ``day``.
 
         Levels at joining are drawn on treatment (calibrated to QOF-era control);
-        the untreated course ``u0`` is backed out from them.
+        the untreated course ``u0`` is backed out from them. ``rng`` draws for
+        exactly these patients, keyed to each person.
         """
         spec = self.spec
         m = len(ids)
@@ -68,15 +70,18 @@ class ClinicalState:
             if ev.patient_shape is not None:
                 self.tendency[ids, k] = rng.gamma(ev.patient_shape, 1.0 / ev.patient_shape, m)
 
-    def diagnose(self, ids: np.ndarray, k: int, day: int, rng: np.random.Generator) -> None:
+    def diagnose(self, ids: np.ndarray, k: int, day: int, rng: PersonDraws) -> None:
         """A new diagnosis of condition ``k``: factors that exist only for it start, untreated,
-        at the register's starting distribution (HbA1c on diagnosing diabetes)."""
+        at the register's starting distribution (HbA1c on diagnosing diabetes).
+        ``rng`` draws for exactly ``ids``, keyed to each person."""
         for j, name in enumerate(FACTORS):
             fs = self.spec.factors[name]
             if CONDITIONS[k] not in fs.only_for:
                 continue
-            fresh = ids[~self.has_factor[ids, j]]
-            level = fs.start_mean_register + fs.start_sd * rng.standard_normal(len(fresh))
+            z = rng.standard_normal(len(ids))
+            first = ~self.has_factor[ids, j]
+            fresh = ids[first]
+            level = fs.start_mean_register + fs.start_sd * z[first]
             self.has_factor[fresh, j] = True
             self.steps[fresh, j] = 0
             self.u0[fresh, j] = level - self.drift[fresh, j] * day / DAYS_PER_YEAR
@@ -97,11 +102,12 @@ class ClinicalState:
 
     # --------------------------------------------------------------- reviews
     def review(
-        self, ids: np.ndarray, cover: np.ndarray, day: int, rng: np.random.Generator, adherence_boost: float = 0.0
+        self, ids: np.ndarray, cover: np.ndarray, day: int, rng: PersonDraws, adherence_boost: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """Measure the factors the covered conditions monitor, treat poor control, reinforce adherence.
 
-        Returns ``(measured, values)``: which factors were measured ``[patients, factors]``
+        ``rng`` draws for exactly ``ids``, keyed to each person and review. Returns
+        ``(measured, values)``: which factors were measured ``[patients, factors]``
         and the measured values.
         """
         measured = (cover[:, None, :] & self.monitored[None, :, :]).any(axis=2) & self.has_factor[ids]
