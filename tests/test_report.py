@@ -238,6 +238,16 @@ def test_answer_has_three_lines_per_regime_in_the_scenarios_own_words(folder: Pa
     assert text.count("95% CI") == 6 and result.caveat in text
 
 
+def test_a_single_run_states_its_own_levels(folder: Path, tmp_path: Path) -> None:
+    work = copy_of(folder, tmp_path)
+    overview = json.loads((work / "manifest.json").read_text())
+    overview["scenarios"], overview["baseline"] = ["optout_practice"], "optout_practice"
+    (work / "manifest.json").write_text(json.dumps(overview))
+    text = answer_text(work)
+    assert text.startswith("One typical practice under Somerset-style opt-out")
+    assert text.count("95% CI") == 3 and "against" not in text.split("Caveat")[0]
+
+
 def test_short_descriptions_drop_what_every_scenario_shares() -> None:
     labels = short_descriptions({"a": "A county under QOF recall. More words.", "b": "A county under opt-out: details"})
     assert labels == {"a": "QOF recall", "b": "Opt-out"}

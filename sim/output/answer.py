@@ -63,8 +63,15 @@ class Answer:
     caveat: str
 
     @property
+    def compared(self) -> bool:
+        """Whether there is a baseline to compare with (a single run has only its own levels)."""
+        return not (len(self.regimes) == 1 and self.regimes[0][0] == self.baseline)
+
+    @property
     def heading(self) -> str:
         """``Against one typical practice under QOF recall``: the setting and the baseline."""
+        if not self.compared:
+            return self.baseline
         if self.setting:
             return f"Against {lower_first(self.setting)} {lower_first(self.baseline)}"
         return f"Against the baseline, {lower_first(self.baseline)}"
@@ -73,7 +80,8 @@ class Answer:
         """The answer as plain text, for the terminal."""
         out = [self.heading + ":"]
         for label, lines in self.regimes:
-            out.append(f"  {label}")
+            if self.compared:
+                out.append(f"  {label}")
             out += [f"    {line.text}" for line in lines]
         out.append(f"  Caveat: {self.caveat}")
         return "\n".join(out)
@@ -93,9 +101,7 @@ def answer(comp: Comparison) -> Answer:
     chosen = chosen_measures(comp)
     thresholds = comp.parameters().get("measures", {})
     regimes = []
-    for s in comp.scenarios:
-        if s == comp.baseline:
-            continue
+    for s in [s for s in comp.scenarios if s != comp.baseline] or [comp.baseline]:
         lines = [line_for(topic, m, levels, diffs, s, comp.baseline, thresholds) for topic, m in chosen]
         regimes.append((comp.short_labels[s], lines))
     return Answer(comp.setting, comp.short_labels[comp.baseline], regimes, caveat(comp))
@@ -106,8 +112,12 @@ def line_for(topic: str, measure: str | None, levels: pd.DataFrame, diffs: pd.Da
         return Line(topic, None, f"{topic}: not measured in this run.")
     phrase = PHRASES.get(measure, Phrase(measure.replace("_", " "), "count", measure))
     noun = phrase.noun.format(overdue=thresholds.get("overdue_months", 15), lost=thresholds.get("lost_to_follow_up_months", 24))
-    value, base = levels.loc[(scenario, measure), "mean"], levels.loc[(baseline, measure), "mean"]
-    head = f"{topic}: {amount(value, phrase.kind)} {noun}, against {amount(base, phrase.kind)}"
+    level = levels.loc[(scenario, measure)]
+    if scenario == baseline:  # a single run: its level alone
+        ci = f" (95% CI {fmt(level['lower'])} to {fmt(level['upper'])})" if np.isfinite(level["lower"]) else ""
+        return Line(topic, measure, f"{topic}: {amount(level['mean'], phrase.kind)} {noun}{ci}.")
+    base = levels.loc[(baseline, measure), "mean"]
+    head = f"{topic}: {amount(level['mean'], phrase.kind)} {noun}, against {amount(base, phrase.kind)}"
     if (scenario, measure) not in diffs.index:
         return Line(topic, measure, head + ".")
     row = diffs.loc[(scenario, measure)]
@@ -148,10 +158,8 @@ def capacity_caveat(comp: Comparison) -> str | None:
     role, scenario = str(top["role"]), str(top["scenario"])
     shares = used.loc[used["role"] == role, "used_pct"]
     spread = f" ({shares.min():.0f}–{shares.max():.0f}% across scenarios)" if len(shares) > 1 and shares.max() - shares.min() >= 1 else ""
-    text = (
-        f"capacity-bound: {plural(role_label(role))} booked {top['used_pct']:.0f}% of their session minutes "
-        f"{lower_first(comp.short_labels[scenario])}{spread}, so "
-    )
+    where = f" {lower_first(comp.short_labels[scenario])}" if len(comp.scenarios) > 1 else ""
+    text = f"capacity-bound: {plural(role_label(role))} booked {top['used_pct']:.0f}% of their session minutes{where}{spread}, so "
     levels = comp.levels().set_index(["scenario", "measure"])
     if (scenario, "routine_wait_days") in levels.index and scenario != comp.baseline:
         wait, base = levels.loc[(scenario, "routine_wait_days"), "mean"], levels.loc[(comp.baseline, "routine_wait_days"), "mean"]

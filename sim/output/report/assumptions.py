@@ -90,7 +90,6 @@ def assumptions_html(comp: Comparison) -> str:
     )
     parts = [intro]
     if diff:
-        parts.append(f"<h3>What differs between the scenarios ({len(diff)} parameters)</h3>")
-        parts.append(provenance_table(comp, diff))
+        parts.append(f"<details><summary>What differs between the scenarios ({len(diff)} parameters)</summary>{provenance_table(comp, diff)}</details>")
     parts.append(f"<details><summary>All {len(rows)} parameters with their sources and assumptions</summary>{provenance_table(comp, rows)}</details>")
     return "".join(parts)

@@ -47,7 +47,8 @@ def meta(comp: Comparison) -> str:
     """One line under the title: setting, replications, years reported."""
     reps = comp.replications
     years = int(comp.manifests[comp.baseline].get("years", 0) or 0)
-    parts = [comp.setting or f"{len(comp.scenarios)} scenarios", f"{reps} replication{'s' if reps != 1 else ''}"]
+    parts = [comp.setting] if comp.setting else []
+    parts.append(f"{reps} replication{'s' if reps != 1 else ''}")
     if years:
         parts.append(f"{years} year{'s' if years != 1 else ''}, {reported_years(comp, comp.baseline)}")
     return " · ".join(parts)
@@ -114,9 +115,9 @@ def build_report(folder: Path) -> Path:
 
 
 def answer_text(folder: Path) -> str:
-    """The answer in plain text, as the report opens with it ('' for a single scenario)."""
+    """The answer in plain text, as the report opens with it."""
     comp = Comparison.load(folder)
-    return answer(comp).as_text() if len(comp.scenarios) > 1 else ""
+    return answer(comp).as_text()
 
 
 def write_report(folder: Path) -> Path | None:

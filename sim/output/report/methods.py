@@ -28,8 +28,7 @@ def objectives_html(comp: Comparison) -> str:
             "To compare how regimes of long-term-condition care in English general practice affect the monitoring of "
             "patients on disease registers, clinicians' workload and access, and what the record (and so QOF payment) "
             "shows, relative to the care actually delivered. Scenarios compared:") + f"<ul>{scen}</ul>")
-        + sub("1.2 Model outputs", para("Headline measures, per scenario and replication:")
-               + "<ul>" + "".join(f"<li>{e(label)}</li>" for label in labels) + "</ul>"
+        + sub("1.2 Model outputs", para(f"{len(labels)} headline measures per scenario and replication, listed under All measures.")
                + para("Also register snapshots by condition, the distribution of time since last review, activity by role "
                     "and financial year, waiting-time distributions and QOF indicator achievement (tables in the run folder)."))
         + sub("1.3 Experimentation aims", para(

@@ -116,7 +116,7 @@ def logic_html(comp: Comparison) -> str:
         listing = "; ".join(f"{k} = {short(v, 60)[0]}" for k, v in flat(params))
         scen.append(
             f"<li><strong>{e(s)}</strong> — regime <code>{e(regime)}</code> ({e(REGIME_LABELS.get(regime, regime))}): "
-            f"{e(policy_description(regime))}<br><span class='desc'>Regime parameters: {e(listing)}</span></li>"
+            f"{e(policy_description(regime))}<details><summary>Regime parameters</summary><p class='desc'>{e(listing)}</p></details></li>"
         )
     algorithms = para(
         "Register membership: for each condition, a logistic model of age with a latent risk shared by a patient's "

@@ -25,7 +25,7 @@ def img(folder: Path, entry: dict, cls: str = "plot") -> str:
 def opening_html(answer: Answer, folder: Path, index: list[dict]) -> str:
     """The answer section: per regime three lines, then the caveat; the answer figure beside them."""
     regimes = "".join(
-        f"<h3>{e(label)}</h3><ul>"
+        (f"<h3>{e(label)}</h3>" if answer.compared else "") + "<ul>"
         + "".join(f"<li class='{_cls(line.clear)}'>{_line(line.text)}</li>" for line in lines)
         + "</ul>"
         for label, lines in answer.regimes
