@@ -103,15 +103,17 @@ class Comparison:
     def levels(self) -> pd.DataFrame:
         """Mean and interval of each headline measure per scenario, computed from the
         replications so the interval respects the measure's range; ``comparison.csv`` without them."""
-        if self.headline is None:
-            return self.csv("comparison.csv")
-        return summarise(self.headline)
+        return self._summary[0].copy()
 
     def differences(self) -> pd.DataFrame:
         """Paired differences from the baseline per scenario and measure (``differences.csv`` without replications)."""
+        return self._summary[1].copy()
+
+    @cached_property
+    def _summary(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         if self.headline is None:
-            return self.csv("differences.csv")
-        return paired_differences(self.headline, self.baseline)
+            return self.csv("comparison.csv"), self.csv("differences.csv")
+        return summarise(self.headline), paired_differences(self.headline, self.baseline)
 
     def utilisation(self) -> pd.DataFrame | None:
         """Share (%) of each role's session minutes booked, per scenario, over the whole run."""
