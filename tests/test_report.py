@@ -282,6 +282,20 @@ def test_caveat_names_a_role_at_capacity_else_the_assumptions(folder: Path, tmp_
     assert f"{BUSY_PCT:.0f}" not in caveat or "97%" in caveat
 
 
+def test_caveat_names_an_assumption_that_reverses_the_answer(folder: Path, tmp_path: Path) -> None:
+    """A one-way sweep saved beside the results in which opt-out has fewer overdue patients than QOF at one end."""
+    work = copy_of(folder, tmp_path)
+    label = "population.attendance.mean=0.5"
+    rows = [
+        {"sample": 1, "label": label, "parameter": "population.attendance.mean", "level": "low", "scenario": s,
+         "replication": 0, "measure": "overdue_pct", "value": value}
+        for s, value in (("qof_practice", 20.0), ("optout_practice", 15.0), ("withdrawn_practice", 25.0))
+    ]
+    pd.DataFrame(rows).to_parquet(work / "sweep.parquet", index=False)
+    caveat = answer(Comparison.load(work)).caveat
+    assert caveat.startswith(f"The answer on monitoring gaps under Somerset-style opt-out reverses when {label}")
+
+
 def test_bounded_measures_show_no_negative_interval_and_zero_reads_none_observed(folder: Path, html: str) -> None:
     levels = Comparison.load(folder).levels()
     assert (levels["lower"].dropna() >= 0).all()

@@ -144,9 +144,40 @@ def effect(d: float, lo: float, hi: float, kind: str) -> tuple[str, bool | None]
     return f"{fmt(abs(d))} {word} (95% CI {fmt(near)} to {fmt(far)})", True
 
 
+SWEEP = "sweep.parquet"
+"""A one-way sweep (``qofsim sweep --one-way -o FOLDER/sweep.parquet``) saved beside the results."""
+
+
 def caveat(comp: Comparison) -> str:
-    """The caveat that matters most: a capacity-bound result, else the assumptions the regimes rest on."""
-    return capacity_caveat(comp) or assumption_caveat(comp)
+    """The caveat that matters most: an assumption that flips the answer (when a one-way sweep
+    sits beside the results), else a capacity-bound result, else the assumptions the regimes rest on."""
+    return flip_caveat(comp) or capacity_caveat(comp) or assumption_caveat(comp)
+
+
+def flip_caveat(comp: Comparison) -> str | None:
+    """The first answer line whose difference changes sign at one end of a parameter's range."""
+    path = comp.folder / SWEEP
+    if not path.is_file():
+        return None
+    sweep = pd.read_parquet(path)
+    if not {"parameter", "level", "label", "scenario", "measure", "value"} <= set(sweep.columns):
+        return None
+    diffs = comp.differences()
+    ends = sweep[sweep["level"].isin(["low", "high"])]
+    means = ends.groupby(["label", "scenario", "measure"])["value"].mean().unstack("scenario")
+    for topic, measure in chosen_measures(comp):
+        for s in [s for s in comp.scenarios if s != comp.baseline]:
+            found = diffs[(diffs["scenario"] == s) & (diffs["measure"] == measure)]
+            if found.empty or s not in means or comp.baseline not in means or not found.iloc[0]["difference"]:
+                continue
+            shifted = (means[s] - means[comp.baseline]).xs(measure, level="measure")
+            flipped = shifted[np.sign(shifted) == -np.sign(found.iloc[0]["difference"])]
+            if len(flipped):
+                return (
+                    f"The answer on {topic.lower()} {lower_first(comp.short_labels[s])} reverses when "
+                    f"{flipped.abs().idxmax()} (one-way sensitivity analysis); it rests on that assumption."
+                )
+    return None
 
 
 def capacity_caveat(comp: Comparison) -> str | None:
