@@ -235,7 +235,7 @@ def test_answer_has_three_lines_per_regime_in_the_scenarios_own_words(folder: Pa
         assert all(line.measure for line in lines)
     text = result.as_text()
     assert not any(name in text for name in NAMES)  # descriptions, not file names
-    assert text.count("95% CI") == 6 and result.caveat in text
+    assert text.count("95% CI") + text.count("the same in every replication") == 6 and result.caveat in text
 
 
 def test_a_single_run_states_its_own_levels(folder: Path, tmp_path: Path) -> None:
