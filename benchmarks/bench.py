@@ -1,22 +1,47 @@
-"""Benchmark: patient-years simulated per second, for one practice and for the county.
+"""Benchmark: patient-years simulated per second, against a naive SimPy loop, and how cost scales.
 
-Not a test: speed is measured here, never asserted in the suite. Run with
-``make bench`` or ``.venv/bin/python benchmarks/bench.py [--county-only|--practice-only]``.
+Not a test: speed is measured here, never asserted in the suite. ``make bench`` runs
+every part; pick parts with flags (``--parts county naive scaling profile england``).
+
+- ``county``: a Somerset-sized county (70 practices) over 10 years, one replication,
+  outputs included (tables, headline, manifest written as ``qofsim run`` writes them),
+  wall time and peak memory.
+- ``naive``: the naive one-process-per-patient SimPy recall loop
+  (``benchmarks/naive_recall.py``, 100,000 patients, 5 years), timed in the same run,
+  and the ratio of patient-years per second.
+- ``scaling``: patient-years per second for 7, 70 and 700 practices (one year each).
+- ``profile``: where the time goes in one federation (cProfile, top functions).
+- ``england``: one simulated year of ``qof_england.yaml`` (about 56 million patients):
+  long; run it on a quiet machine.
+
 Peak memory is the largest resident set of this process and its workers.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import resource
+import sys
+import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from sim.config import load_scenario
 from sim.experiment.runner import run_federation, run_scenario
+from sim.experiment.compare import write_comparison
+from sim.experiment.files import atomic_folder
+from sim.output.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from naive_recall import run as naive_run  # noqa: E402
+
+PARTS = ("county", "naive", "scaling", "profile", "england")
 
 
 def peak_rss_mib() -> float:
@@ -25,39 +50,69 @@ def peak_rss_mib() -> float:
     return max(own, children) / 1024
 
 
-def bench_practice(scenario: str, repeats: int) -> None:
-    loaded = load_scenario(ROOT / "scenarios" / scenario)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = run_federation(loaded, 0, 0)
-        best = min(best, time.perf_counter() - start)
-    print(f"{scenario:24s} 1 practice  {result.patient_years:>12,.0f} patient-years  best of {repeats}: "
-          f"{best:6.2f}s  {result.patient_years / best:>10,.0f} patient-years/s (one core)")
-
-
-def bench_county(scenario: str, workers: int) -> None:
-    loaded = load_scenario(ROOT / "scenarios" / scenario)
+def timed_run(scenario: str, overrides: dict, workers: int, write: bool = False) -> tuple[float, float]:
+    """Wall seconds and patient-years of one replication (with its outputs written if ``write``)."""
+    loaded = load_scenario(ROOT / "scenarios" / scenario, overrides)
+    start = time.perf_counter()
     result = run_scenario(loaded, (0,), workers=workers, progress=False)
-    print(f"{scenario:24s} {loaded.scenario.practices.count} practices {result.patient_years:>12,.0f} patient-years  "
-          f"{result.seconds:6.1f}s  {result.patient_years / result.seconds:>10,.0f} patient-years/s "
-          f"({workers} workers), peak RSS {peak_rss_mib():,.0f} MiB")
+    if write:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = atomic_folder(Path(tmp) / loaded.name, lambda out: write_comparison(out, [loaded], [result]))
+            write_report(folder)
+    return time.perf_counter() - start, result.patient_years
+
+
+def county(workers: int) -> float:
+    seconds, py = timed_run("qof_county.yaml", {"years": 10}, workers, write=True)
+    print(f"county (70 practices, 10 years, outputs written): {py:,.0f} patient-years in {seconds:.1f}s = "
+          f"{py / seconds:,.0f} patient-years/s on {workers} workers; peak RSS {peak_rss_mib():,.0f} MiB")
+    return py / seconds
+
+
+def naive() -> float:
+    seconds, _ = naive_run(100_000, 5)
+    rate = 500_000 / seconds
+    print(f"naive SimPy recall loop (100,000 patients, 5 years, one process): {seconds:.1f}s = {rate:,.0f} patient-years/s")
+    return rate
+
+
+def scaling(workers: int) -> None:
+    for count in (7, 70, 700):
+        seconds, py = timed_run("qof_county.yaml", {"years": 1, "practices.count": count}, workers)
+        print(f"  {count:>4} practices, 1 year: {py:>12,.0f} patient-years in {seconds:7.1f}s = {py / seconds:>9,.0f} patient-years/s")
+
+
+def profile() -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "qof_county.yaml", {"years": 3})
+    profiler = cProfile.Profile()
+    profiler.runcall(run_federation, loaded, 0, 0)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+    print("where the time goes (one federation of 7 practices, 3 years; cProfile, by own time):")
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-2400:])
+
+
+def england(workers: int) -> None:
+    seconds, py = timed_run("qof_england.yaml", {}, workers, write=True)
+    print(f"England, one year: {py:,.0f} patient-years in {seconds / 60:.1f} min; peak RSS {peak_rss_mib():,.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--practice-only", action="store_true")
-    parser.add_argument("--county-only", action="store_true")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=["county", "naive", "scaling", "profile"])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}")
-    if not args.county_only:
-        for scenario in ("qof_practice.yaml", "optout_practice.yaml"):
-            bench_practice(scenario, args.repeats)
-    if not args.practice_only:
-        for scenario in ("qof_county.yaml", "optout_county.yaml"):
-            bench_county(scenario, args.workers)
+    print(f"{date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    rate = county(args.workers) if "county" in args.parts else None
+    base = naive() if "naive" in args.parts else None
+    if rate and base:
+        print(f"ratio: {rate / base:.1f}x the naive loop's patient-years per second")
+    if "scaling" in args.parts:
+        scaling(args.workers)
+    if "profile" in args.parts:
+        profile()
+    if "england" in args.parts:
+        england(args.workers)
 
 
 if __name__ == "__main__":
