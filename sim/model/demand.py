@@ -23,19 +23,35 @@ if TYPE_CHECKING:
 
 
 class AcuteDemand:
-    """Daily demand per role, and each patient's consultation rate."""
+    """Daily demand per role, and each patient's consultation rate.
 
-    def __init__(self, spec: DemandSpec, pop: Population) -> None:
-        weight = np.ones(pop.size)
-        for band in spec.age_relative_rate:
-            weight[(pop.age >= band.lower) & (pop.age < band.upper)] = band.rate
-        weight *= 1.0 + spec.per_condition_relative * pop.n_conditions
-        self.rate = spec.consultations_per_person_year * weight / weight.mean()
-        """Consultations per person-year of each patient."""
+    ``consultations_per_person_year`` is the list's mean at the start of the run
+    (the 2013/14 figure); afterwards each patient's rate follows their current age
+    band and conditions, so demand rises as the list ages or its registers grow.
+    """
+
+    def __init__(self, spec: DemandSpec, pop: Population, day: float = 0.0) -> None:
+        self.spec = spec
+        self._scale = spec.consultations_per_person_year / self._weights(pop, day)[pop.active].mean()
         self.role_share = np.array([spec.role_share.get(r, 0.0) for r in PRACTICE_ROLES])
         self.minutes = np.array([spec.minutes[r] for r in PRACTICE_ROLES])
+        self.update(pop, day)
+
+    def _weights(self, pop: Population, day: float) -> np.ndarray:
+        """Relative rate of each patient from their age on ``day`` and their number of conditions."""
+        age = pop.age + day / DAYS_PER_YEAR
+        weight = np.ones(pop.size)
+        for band in self.spec.age_relative_rate:
+            weight[(age >= band.lower) & (age < band.upper)] = band.rate
+        return weight * (1.0 + self.spec.per_condition_relative * pop.n_conditions)
+
+    def update(self, pop: Population, day: float) -> None:
+        """Rates and daily demand of the list as it is on ``day``."""
+        self.rate = self._scale * self._weights(pop, day) * pop.active
+        """Consultations per person-year of each patient (zero for rows no one holds)."""
         per_day = self.rate.sum() / WORKING_DAYS_PER_YEAR * self.role_share
-        self.mean_counts = np.stack([per_day * spec.same_day_share, per_day * (1 - spec.same_day_share)])
+        same_day = self.spec.same_day_share
+        self.mean_counts = np.stack([per_day * same_day, per_day * (1 - same_day)])
         """Rows: same-day, routine; columns: roles."""
 
     def draw(self, rng: np.random.Generator) -> np.ndarray:

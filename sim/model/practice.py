@@ -185,7 +185,7 @@ class Practice:
         since = self.care.reviewed_or_joined()
         self.health_model.step(self.pop, self.clinical, self.streams, self.ledger, self, since, day, days)
         self.qof_care.refresh(day)
-        self.acute = AcuteDemand(self.scenario.demand, self.pop)
+        self.acute.update(self.pop, day)
 
     # -------------------------------------------------------------- the day
     def begin_day(self, day: int) -> None:
