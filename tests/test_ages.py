@@ -8,6 +8,7 @@ import numpy as np
 from conftest import QOF, small
 from sim.config.clinical import EVENTS
 from sim.engine.clock import DAYS_PER_YEAR
+from sim.experiment.runner import simulate_federation
 from sim.model.county import build_federation
 
 FROZEN_LIST = {
@@ -44,3 +45,14 @@ def test_acute_demand_rises_as_the_list_ages():
     assert abs(practice.acute.rate.mean() - loaded.scenario.demand.consultations_per_person_year) < 1e-9
     practice.health(10 * DAYS_PER_YEAR, loaded.scenario.clinical.step_days)
     assert practice.acute.mean_counts.sum() > 1.05 * start
+
+
+def test_patient_age_at_the_end_counts_the_warm_up():
+    """The patients table gives age at the end of the run: starting age plus warm-up plus measured years."""
+    loaded = small(QOF, years=1, measures__warmup_years=2, practices__list_size_mean=800)
+    fed = simulate_federation(loaded, 0, 0)
+    pop, table = fed.practices[0].pop, fed.result.patients
+    rows = table["patient"]
+    assert (pop.pid[rows] == table["pid"]).all()
+    expected = pop.age[rows] + fed.horizon / DAYS_PER_YEAR
+    np.testing.assert_allclose(table["age"], np.round(expected, 1), atol=0.051)

@@ -190,7 +190,7 @@ class Recorder:
                 "regime": np.full(len(ids), practice.regime),
                 "patient": ids,
                 "pid": pop.pid[ids],
-                "age": np.round(pop.age[ids] + self.scenario.years, 1),
+                "age": np.round(pop.age[ids] + self.horizon / DAYS_PER_YEAR, 1),  # warm-up years included
                 "male": pop.male[ids],
                 "frailty": np.array(FRAILTY)[pop.frailty[ids]],
                 "n_conditions": pop.has[ids].sum(axis=1),
