@@ -137,3 +137,16 @@ def test_hazards_reproduce_published_relative_risks(cohort, event, factor, shift
     log_rr, se = np.log(raised / base), np.sqrt(1 / raised + 1 / base)
     assert 3 * se < np.log(rr) / 2, "cohort too small: an RR of 1 could pass"
     assert abs(log_rr - np.log(rr)) < 3 * se, f"simulated RR {np.exp(log_rr):.3f} vs published {rr:.3f}"
+
+
+# ------------------------------------------------------------------ rates and shares
+def test_leave_rate_is_an_annual_share():
+    """With no deaths, a year of steps removes ``leave_rate`` of the list (a share, not a rate)."""
+    over = {"practices.list_size_mean": 6000, **{f"clinical.events.{e}.base_per_1000": 0 for e in EVENTS}}
+    over["clinical.leave_rate"] = 0.5  # a share of 0.5 is a rate of 0.69: the two readings differ by 11 points
+    loaded = load_scenario(QOF, over)
+    practice = build_federation(loaded, 0, 0).practices[0]
+    practice.health(365, 365)
+    n = practice.pop.size
+    left = practice.ledger.outcomes[("left_list", "", "")] / n
+    assert abs(left - 0.5) < 4 * np.sqrt(0.25 / n), left

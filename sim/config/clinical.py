@@ -97,7 +97,8 @@ class ClinicalSpec(Locked):
     incidence_trend: dict[Condition, float]
     """Extra new diagnoses per year as a share of the register (secular trend)."""
     leave_rate: Probability
-    """Share of the list leaving per year (moves); leavers and deaths are replaced by new registrants."""
+    """Share of the list leaving per year (moves), not a rate: over a year exactly this share of those
+    who neither die nor leave otherwise moves away. Leavers and deaths are replaced by new registrants."""
     cost_per_hour: dict[str, NonNegative]
     """NHS cost of clinician time by role."""
 

@@ -171,7 +171,10 @@ class HealthModel:
     def _moves(self, pop: Population, streams: Streams, ledger: Ledger, keeper: ListKeeper, day: int, days: float) -> None:
         """Patients leave the list; empty places are taken by new registrants."""
         ids = np.flatnonzero(pop.active)
-        p = -np.expm1(-self.spec.leave_rate * days / DAYS_PER_YEAR)
+        # leave_rate is a share of the list a year: the hazard that leaves that share in a year
+        with np.errstate(divide="ignore"):
+            hazard = -np.log1p(-self.spec.leave_rate)
+        p = -np.expm1(-hazard * days / DAYS_PER_YEAR)
         leavers = ids[streams.for_people("moves", pop.pid[ids], day).random(len(ids)) < p]
         ledger.outcome("left_list", len(leavers))
         keeper.remove(leavers)
