@@ -33,10 +33,23 @@ def _tolerance(p: float, n: int) -> float:
 
 @pytest.mark.parametrize("condition", CONDITIONS)
 def test_register_prevalence_matches_config(spec, pop, condition):
-    """Share of the whole list on each register is close to the configured prevalence."""
+    """Share on each register, of the whole list or of those old enough for it, is close to the configured prevalence."""
     k = CONDITIONS.index(condition)
-    p = spec.conditions[condition].prevalence
-    assert abs(pop.has[:, k].mean() - p) < _tolerance(p, N)
+    cond = spec.conditions[condition]
+    of = pop.age >= cond.min_age if cond.prevalence_of == "eligible" else np.ones(N, dtype=bool)
+    assert abs(pop.has[of, k].mean() - cond.prevalence) < _tolerance(cond.prevalence, of.sum())
+
+
+def test_diabetes_prevalence_is_of_patients_aged_17_and_over(spec, pop):
+    """QOF's 6.4% diabetes prevalence is of patients aged 17+: the whole list has fewer (children have none)."""
+    k = CONDITIONS.index("diabetes")
+    cond = spec.conditions["diabetes"]
+    adults = pop.age >= 17
+    assert cond.min_age == 17
+    assert abs(pop.has[adults, k].mean() - cond.prevalence) < _tolerance(cond.prevalence, adults.sum())
+    whole = pop.has[:, k].mean()
+    assert abs(whole - cond.prevalence * adults.mean()) < _tolerance(cond.prevalence, N)
+    assert whole < 0.85 * cond.prevalence
 
 
 def test_prevalence_follows_a_changed_config(spec):

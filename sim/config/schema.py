@@ -35,7 +35,10 @@ class RateBand(Locked):
 
 class ConditionSpec(Locked):
     prevalence: Annotated[float, Field(gt=0.0, lt=1.0)]
-    """Share of the whole registered list on the register."""
+    """Share of the registered list on the register (of the whole list, or of those at or above
+    ``min_age``: see ``prevalence_of``)."""
+    prevalence_of: Literal["list", "eligible"] = "list"
+    """Denominator of ``prevalence``: the whole list unless stated, or patients at or above ``min_age`` (QOF diabetes is 17+)."""
     age_slope: float
     """Log-odds change per decade of age."""
     min_age: Annotated[int, Field(ge=0, le=100)] = 0

@@ -5,8 +5,9 @@ Condition ``k`` is present with probability
 minimum age, where ``z ~ N(0, 1)`` is a latent risk shared by all of a patient's
 conditions. The shared latent term clusters conditions in the same patients and,
 with the age slopes, makes multimorbidity rise with age (Barnett 2012). Each
-intercept ``a_k`` is solved so that the expected register prevalence over the
-whole list equals the scenario's prevalence.
+intercept ``a_k`` is solved so that the expected register prevalence equals the
+scenario's prevalence, over the whole list or, for a figure published for an age
+group (QOF diabetes, 17+), over the patients at or above the register's minimum age.
 """
 
 from __future__ import annotations
@@ -60,17 +61,19 @@ def age_grid(bands: list[AgeBand]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def condition_intercepts(spec: PopulationSpec) -> np.ndarray:
-    """Intercepts ``a_k`` that reproduce each register's prevalence over the whole list."""
+    """Intercepts ``a_k`` that reproduce each register's prevalence, over the whole list or over
+    the patients old enough for the register (``prevalence_of``)."""
     ages, weights = age_grid(spec.age_bands)
     intercepts = np.empty(len(CONDITIONS))
     for k, name in enumerate(CONDITIONS):
         cond = spec.conditions[name]
         eligible = weights * (ages >= cond.min_age)
+        target = cond.prevalence * (eligible.sum() / weights.sum() if cond.prevalence_of == "eligible" else 1.0)
         slope_term = cond.age_slope * (ages - 50.0) / 10.0
 
         def gap(a: float) -> float:
             logits = a + slope_term[:, None] + spec.multimorbidity_sd * _GH_NODES[None, :]
-            return float(eligible @ expit(logits) @ _GH_WEIGHTS) - cond.prevalence
+            return float(eligible @ expit(logits) @ _GH_WEIGHTS) / weights.sum() - target
 
         intercepts[k] = brentq(gap, -40.0, 40.0, xtol=1e-10)
     return intercepts
