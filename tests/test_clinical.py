@@ -150,3 +150,27 @@ def test_leave_rate_is_an_annual_share():
     n = practice.pop.size
     left = practice.ledger.outcomes[("left_list", "", "")] / n
     assert abs(left - 0.5) < 4 * np.sqrt(0.25 / n), left
+
+
+# ------------------------------------------------------------------ prevalence and incidence
+def _diagnosed_in_one_step(trend: float) -> tuple[np.ndarray, np.ndarray, Practice]:
+    """Who joins the diabetes register in one quarter (no events, deaths or moves), and their ages."""
+    over = {"practices.list_size_mean": 20_000, "clinical.leave_rate": 0.0, "clinical.incidence_trend": {"diabetes": trend}}
+    over.update({f"clinical.events.{e}.base_per_1000": 0 for e in EVENTS})
+    practice = build_federation(load_scenario(QOF, over), 0, 0).practices[0]
+    k = CONDITIONS.index("diabetes")
+    had = practice.pop.has[:, k].copy()
+    practice.health(91, 91)
+    new = practice.pop.has[:, k] & ~had
+    return new, practice.pop.age + 91 / 365, practice
+
+
+def test_incidence_trend_spares_children_and_adds_its_share_of_the_register():
+    """A secular trend in diabetes adds ``trend`` of the register a year, and never diagnoses anyone under 17."""
+    base, age, practice = _diagnosed_in_one_step(0.0)
+    trended, _, _ = _diagnosed_in_one_step(2.0)
+    assert not (trended & (age < 17)).any()
+    assert (base <= trended).all()  # keyed draws: the trend only adds diagnoses
+    register = practice.pop.has[:, CONDITIONS.index("diabetes")].sum() - base.sum()
+    extra, expected = trended.sum() - base.sum(), 2.0 * 91 / 365 * register
+    assert abs(extra - expected) < 4 * np.sqrt(expected) + 0.05 * expected, (extra, expected)

@@ -150,19 +150,22 @@ class HealthModel:
     def _new_diagnoses(self, pop: Population, streams: Streams, keeper: ListKeeper, day: int, days: float) -> None:
         """Age-specific prevalence rises with age: the rise is the incidence among those without.
 
-        ``P(new) = (p(a + dt) - p(a)) / (1 - p(a))`` from the population model's
-        logistic prevalence curve at the patient's latent risk, plus any secular
-        trend. Registers that events add (an MI adds CHD) grow through those events
-        instead, so they are not counted twice.
+        ``P(new) = (p(a + dt) - p(a) + trend * dt * p(a + dt)) / (1 - p(a))`` from the
+        population model's logistic prevalence curve at the patient's latent risk.
+        The secular trend adds ``trend`` of the register a year, shared out in
+        proportion to each patient's own prevalence: none below the register's
+        minimum age, most among the old and those at high latent risk. Registers
+        that events add (an MI adds CHD) grow through those events instead, so
+        they are not counted twice.
         """
         curve = self.incidence
         ids = np.flatnonzero(pop.active)
         years = days / DAYS_PER_YEAR
-        age = (pop.age[ids] + day / DAYS_PER_YEAR)[:, None]
+        age = (pop.age[ids] + (day - days) / DAYS_PER_YEAR)[:, None]  # at the start of the step ending on ``day``
         logit = curve.intercept + curve.sd * pop.latent[ids, None]
         before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
         after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
-        p = np.clip((after - before) / np.maximum(1 - before, 1e-9), 0, 1) + curve.trend * years
+        p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1)
         draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))
         new = (draws < p * curve.by_curve) & ~pop.has[ids]
         for k in np.flatnonzero(new.any(axis=0)):
@@ -197,5 +200,5 @@ class IncidenceCurve:
         self.sd = spec.multimorbidity_sd
         self.slope = np.array([c.age_slope for c in conds])[None, :]
         self.min_age = np.array([c.min_age for c in conds])[None, :]
-        self.trend = np.array([trend.get(c, 0.0) * spec.conditions[c].prevalence for c in CONDITIONS])[None, :]
+        self.trend = np.array([trend.get(c, 0.0) for c in CONDITIONS])[None, :]
         self.by_curve = np.array([c not in by_event for c in CONDITIONS])[None, :]
