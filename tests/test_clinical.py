@@ -174,3 +174,25 @@ def test_incidence_trend_spares_children_and_adds_its_share_of_the_register():
     register = practice.pop.has[:, CONDITIONS.index("diabetes")].sum() - base.sum()
     extra, expected = trended.sum() - base.sum(), 2.0 * 91 / 365 * register
     assert abs(extra - expected) < 4 * np.sqrt(expected) + 0.05 * expected, (extra, expected)
+
+
+# ------------------------------------------------------------------ effects
+def test_ukpds_death_ratio_acts_on_diabetes_related_deaths_only():
+    """1% more HbA1c multiplies a diabetic's death hazard by (1 - s) + s / 0.79, s being the diabetes-related
+    share of deaths: UKPDS 35's ratio is for diabetes-related death, not all-cause death."""
+    loaded = load_scenario(QOF, {"practices.list_size_mean": 3000})
+    practice = build_federation(loaded, 0, 0).practices[0]
+    death = loaded.scenario.clinical.events["death"]
+    j, e = FACTORS.index("hba1c"), EVENTS.index("death")
+    ids = np.flatnonzero(practice.clinical.has_factor[:, j])
+    reference = loaded.scenario.clinical.factors["hba1c"].reference
+    practice.clinical.u0[ids, j] += reference - practice.clinical.levels(ids, 0.0)[:, j]  # everyone at the reference
+    rates = []
+    for shift in (0.0, 1.0):
+        practice.clinical.u0[:, j] += shift
+        rates.append(practice.health_model.hazards.rates(practice.pop, practice.clinical, np.zeros(len(ids), bool), ids, 0.0)[:, e])
+    ratio, hr = rates[1] / rates[0], death.factor_hr["hba1c"]
+    assert hr == pytest.approx(1 / 0.79, rel=1e-3)
+    assert (ratio < hr - 0.05).all(), "the diabetes-related-death ratio acts on all-cause death"
+    share = death.factor_share["hba1c"]
+    np.testing.assert_allclose(ratio, 1 - share + share * hr, rtol=1e-9)

@@ -64,6 +64,8 @@ class EventSpec(Locked):
     female_hr: Positive
     factor_hr: dict[Factor, Positive] = {}
     """Hazard ratio per unit above reference: SBP per 10 mmHg, HbA1c per 1%, cholesterol per mmol/L."""
+    factor_share: dict[Factor, Probability] = {}
+    """Share of the hazard a factor's ratio acts on; the whole hazard unless stated (a ratio published for one cause acts on that cause's share)."""
     condition_hr: dict[Condition, Positive] = {}
     """Hazard ratio for being on each register; none unless stated."""
     overdue_hr: Positive = 1.0
@@ -84,6 +86,14 @@ class EventSpec(Locked):
     """NHS cost per event; not costed unless stated."""
     utility_decrement: NonNegative = 0.0
     """QALY loss in the year after the event."""
+
+
+    @model_validator(mode="after")
+    def _shares_of_known_ratios(self) -> EventSpec:
+        stray = sorted(set(self.factor_share) - set(self.factor_hr))
+        if stray:
+            raise ValueError(f"factor_share names {stray} with no factor_hr")
+        return self
 
 
 class ClinicalSpec(Locked):

@@ -9,9 +9,13 @@ they age, leave the list, and are replaced by new registrants.
 Hazard of event ``e`` (per person-year)::
 
     base_e / 1000 * age_hr ** ((age - 65) / 10) * female_hr [if female]
-        * prod_f factor_hr_f ** ((x_f - reference_f) / unit_f)
+        * prod_f [(1 - s_f) + s_f * factor_hr_f ** ((x_f - reference_f) / unit_f)]
         * prod_k condition_hr_k [if on register k] * overdue_hr [if overdue]
         * tendency (patient gamma frailty) * (1 - review_effect * adherence)
+
+where ``s_f`` is the share of the hazard factor ``f``'s ratio acts on (1 unless
+stated: UKPDS 35's HbA1c ratio for diabetes-related death acts on the
+diabetes-related share of deaths only).
 """
 
 from __future__ import annotations
@@ -59,9 +63,15 @@ class Hazards:
         self.log_condition = np.zeros((k, e))
         self.eligible = np.ones((k, e))
         self.any_eligible = np.ones(e, dtype=bool)
+        self.partial: list[tuple[int, int, float, float]] = []
+        """(event, factor, share, log ratio): ratios that act on a share of the hazard only."""
         for j, ev in enumerate(self.events):
             for name, hr in ev.factor_hr.items():
-                self.log_factor[FACTORS.index(name), j] = np.log(hr)
+                share = ev.factor_share.get(name, 1.0)
+                if share < 1.0:
+                    self.partial.append((j, FACTORS.index(name), share, float(np.log(hr))))
+                else:
+                    self.log_factor[FACTORS.index(name), j] = np.log(hr)
             for name, hr in ev.condition_hr.items():
                 self.log_condition[CONDITIONS.index(name), j] = np.log(hr)
             if ev.eligible:
@@ -82,6 +92,8 @@ class Hazards:
         covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
         coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
         h = self.base * np.exp(covariates @ coefficients) * clinical.tendency[ids]
+        for j, f, share, log_hr in self.partial:
+            h[:, j] *= 1.0 - share + share * np.exp(log_hr * z[:, f])
         h *= 1.0 - self.review_effect * clinical.review_multiplier(ids, day)[:, None]
         at_risk = self.any_eligible | (hasf @ self.eligible > 0)
         return h * at_risk
