@@ -196,3 +196,24 @@ def test_ukpds_death_ratio_acts_on_diabetes_related_deaths_only():
     assert (ratio < hr - 0.05).all(), "the diabetes-related-death ratio acts on all-cause death"
     share = death.factor_share["hba1c"]
     np.testing.assert_allclose(ratio, 1 - share + share * hr, rtol=1e-9)
+
+
+def test_hba1c_intensification_matches_khunti_at_the_target_the_model_acts_at():
+    """Reviewed once a year with HbA1c well above 7.5%, half of patients are intensified within 1.9 years
+    (Khunti 2013's median at >= 7.5%): after two reviews (1 - p)^2 = 0.5^(2 / 1.9) are not yet."""
+    loaded = load_scenario(QOF, {"practices.list_size_mean": 20_000, "population.conditions.diabetes.prevalence": 0.3})
+    spec = loaded.scenario.clinical.factors["hba1c"]
+    assert spec.target == 7.5
+    practice = build_federation(loaded, 0, 0).practices[0]
+    clinical, j = practice.clinical, FACTORS.index("hba1c")
+    ids = np.flatnonzero(clinical.has_factor[:, j])
+    clinical.steps[ids, j] = 0
+    cover = np.zeros((len(ids), len(CONDITIONS)), dtype=bool)
+    cover[:, CONDITIONS.index("diabetes")] = True
+    for review in range(2):
+        day = 365 * review
+        clinical.u0[ids, j] += spec.target + 2.0 - clinical.levels(ids, day)[:, j]  # 9.5%: above target however measured
+        clinical.review(ids, cover, day, practice.streams.for_people("test_review", practice.pop.pid[ids], review))
+    waiting = (clinical.steps[ids, j] == 0).mean()
+    assert len(ids) > 3000
+    assert abs(waiting - 0.5 ** (2 / 1.9)) < 0.03, waiting
