@@ -18,12 +18,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 SCENARIOS := qof optout withdrawn
+# Warm-up: at least the longest review cycle compared (opt-out: 24 months x 1.5 for patients who agree fewer reviews)
 
 run: $(STAMP)
-	$(BIN)/qofsim compare $(SCENARIOS:%=scenarios/%_practice.yaml) --name practice --replications 10 --warmup-years 1
+	$(BIN)/qofsim compare $(SCENARIOS:%=scenarios/%_practice.yaml) --name practice --replications 10 --warmup-years 3
 
 county: $(STAMP)
-	$(BIN)/qofsim compare $(SCENARIOS:%=scenarios/%_county.yaml) --name county --replications 3 --warmup-years 1
+	$(BIN)/qofsim compare $(SCENARIOS:%=scenarios/%_county.yaml) --name county --replications 3 --warmup-years 3
 
 # Headless Chromium renders the HTML report in the tests. Installed only where that needs no
 # password (as root, or with passwordless sudo); otherwise say what to install, and the

@@ -103,7 +103,7 @@ plt.show()
 
 # %%
 ranking = []
-for m in ("overdue_pct", "events_per_1000"):
+for m in ("missed_plan_pct", "events_per_1000"):
     top = morris[m]["mu_star"].sort_values(ascending=False).head(3)
     for name, mu in top.items():
         ranking.append({"difference": m, "parameter": name, "morris_mu_star": mu, "sobol_ST": sobol[m].loc[name, "ST"]})

@@ -19,7 +19,7 @@
 # Each key uncertain parameter is set to the low and the high end of the range stated in the
 # scenario files (the parameter registry), the others held at their values. Both regimes run
 # with common random numbers, and the tornado plots show how the three headline differences
-# (opt-out minus QOF) move: overdue share, clinician hours and events per 1,000 patient-years.
+# (opt-out minus QOF) move: share who missed their own review plan, clinician hours and events per 1,000 patient-years.
 
 # %%
 # Size switch: small by default (a 1,000-patient practice, 2 years, 1 replication: about a

@@ -103,7 +103,7 @@ def _replications_parser(sub: Any) -> None:
         "of its mean (or --max is reached); writes FOLDER/replications-NAME.csv.",
     )
     reps.add_argument("scenario", type=Path, help="scenario YAML file")
-    reps.add_argument("--measure", action="append", default=None, metavar="MEASURE", help="headline measure to check (repeatable; default: overdue_pct)")
+    reps.add_argument("--measure", action="append", default=None, metavar="MEASURE", help="headline measure to check (repeatable; default: missed_plan_pct)")
     reps.add_argument("--precision", type=_fraction, default=0.05, help="target half-width of the 95%% interval relative to the mean (default 0.05)")
     reps.add_argument("--max", dest="max_replications", type=_positive, default=20, metavar="N", help="stop after this many replications (default 20)")
     reps.add_argument("-w", "--workers", type=_positive, default=None, help="worker processes (default: all cores; 1 = serial)")
@@ -143,7 +143,10 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=OVERRIDE_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--scheduler", type=_scheduler, default="processes", help=SCHEDULER_HELP)
-    p.add_argument("--warmup-years", type=int, default=None, help="years simulated before measuring (default: the scenario's measures.warmup_years)")
+    p.add_argument(
+        "--warmup-years", type=int, default=None,
+        help="years simulated before measuring (default: the scenario's measures.warmup_years); at least the longest review cycle of any scenario run",
+    )
     p.add_argument("--fresh", action="store_true", help="ignore replications cached by an earlier run with the same settings")
 
 
@@ -288,13 +291,13 @@ def _cmd_replications(args: argparse.Namespace) -> int:
     from sim.experiment.files import writable_folder
     from sim.experiment.replications import Interrupted, cache_for, run_experiment
     from sim.experiment.stats import cumulative_ci, replications_needed
-    from sim.measures.summary import HEADLINES, headline
+    from sim.measures.summary import MEASURES, headline
 
     (loaded,) = _load_all([args.scenario], args.overrides)
-    measures = args.measure or ["overdue_pct"]
-    unknown = [m for m in measures if m not in HEADLINES]
+    measures = args.measure or ["missed_plan_pct"]
+    unknown = [m for m in measures if m not in MEASURES]
     if unknown:
-        raise OutputError(f"--measure {unknown[0]}: not a headline measure; choose from {', '.join(HEADLINES)}")
+        raise OutputError(f"--measure {unknown[0]}: not a headline measure; choose from {', '.join(MEASURES)}")
     writable_folder(args.out)
     cache = cache_for(args.out / f"replications-{loaded.name}")
     n, needed = 0, {}

@@ -25,8 +25,9 @@ QOF = SCENARIOS / "qof_practice.yaml"
 OPTOUT = SCENARIOS / "optout_practice.yaml"
 DATA = Path(__file__).resolve().parent / "data"
 
-SMALL: dict[str, Any] = {"years": 2, "practices.list_size_mean": 2000}
-"""Overrides that shrink a one-practice scenario to a couple of seconds or less."""
+SMALL: dict[str, Any] = {"years": 2, "practices.list_size_mean": 2000, "measures.warmup_years": 0}
+"""Overrides that shrink a one-practice scenario to a couple of seconds or less (no warm-up:
+tests of mechanics need no settled cycle; comparisons written by ``compare`` refuse it)."""
 
 
 def small(path: Path, **overrides: Any) -> LoadedScenario:

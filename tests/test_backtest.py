@@ -24,7 +24,7 @@ import pytest
 from conftest import DATA, OPTOUT, QOF
 from sim.config import load_scenario
 from sim.experiment.runner import run_scenario
-from sim.measures.summary import HEADLINES, headline
+from sim.measures.summary import MEASURES, headline
 
 BACKTEST = DATA / "backtest_headline.csv"
 OVERRIDES = {"years": 2, "practices.list_size_mean": 1500}
@@ -48,6 +48,6 @@ def test_headline_matches_saved_backtest():
         pytest.skip(f"regenerated {BACKTEST}")
     assert BACKTEST.exists(), f"missing {BACKTEST}: regenerate with QOFSIM_REGENERATE_BACKTEST=1"
     saved = pd.read_csv(BACKTEST)
-    assert list(saved.columns) == ["scenario", "replication", *HEADLINES]
+    assert list(saved.columns) == ["scenario", "replication", *MEASURES]
     assert saved["scenario"].tolist() == ["qof_practice", "optout_practice"]
     pd.testing.assert_frame_equal(now, saved, check_dtype=False, check_exact=False, rtol=1e-9, atol=0)

@@ -13,7 +13,7 @@ from conftest import ROOT
 
 NOTEBOOKS = ROOT / "notebooks"
 EXPECTED = {
-    "one_way_sensitivity": ["tornado_overdue_pct.png", "tornado_clinician_hours_per_1000.png", "tornado_events_per_1000.png"],
+    "one_way_sensitivity": ["tornado_missed_plan_pct.png", "tornado_clinician_hours_per_1000.png", "tornado_events_per_1000.png"],
     "global_sensitivity": ["morris.png", "sobol.png", "top_parameters.csv"],
     "probabilistic_sensitivity": ["differences.png", "ce_plane.png", "ceac.png"],
     "explore_scenario": ["comparison/report.html", "comparison/plots/answer.png"],

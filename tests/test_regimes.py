@@ -218,7 +218,7 @@ def test_no_clinicians_everyone_overdue_at_the_end(path):
 
 
 # ------------------------------------------------------------- direction of effects
-TIER_RUN = {"years": 4, "practices.list_size_mean": 3000}
+TIER_RUN = {"years": 4, "practices.list_size_mean": 3000, "measures.warmup_years": 0}
 
 
 def _tiers_and_reviews():

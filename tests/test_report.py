@@ -191,7 +191,7 @@ def test_report_has_title_findings_tables_and_stress_des_methods(html: str) -> N
     assert "comparison.csv" in html and "differences.csv" in html  # downloadable tables
     assert "<details>" in html and "assumption" in html and "source" in html
     assert "SeedSequence" in html  # random streams, from the manifest
-    assert "2014/15 to 2015/16" in html  # run length from the manifest (two years)
+    assert "2017/18 to 2018/19" in html  # measured years from the manifest: two, after the 3-year warm-up
 
 
 def test_report_escapes_text_from_the_manifests(folder: Path, tmp_path: Path) -> None:

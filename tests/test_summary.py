@@ -7,26 +7,31 @@ import pandas as pd
 import pytest
 
 from conftest import OPTOUT, QOF, SMALL, cached_run
-from sim.measures.summary import HEADLINES, headline
+from sim.measures.summary import MEASURES, headline
 
 
 
 @pytest.mark.parametrize("path", [QOF, OPTOUT], ids=["qof", "optout"])
 def test_headline_has_every_measure_and_no_gaps(path):
-    """headline() gives one row with every HEADLINES column, all finite."""
+    """headline() gives one row with every MEASURES column, all finite."""
     h = headline(cached_run(path, SMALL).tables)
     assert len(h) == 1
-    assert list(h.columns) == ["scenario", "replication", *HEADLINES]
-    assert np.isfinite(h[list(HEADLINES)].to_numpy(dtype=float)).all()
+    assert list(h.columns) == ["scenario", "replication", *MEASURES]
+    assert np.isfinite(h[list(MEASURES)].to_numpy(dtype=float)).all()
 
 
-def test_headline_overdue_matches_snapshots():
-    """overdue_pct is overdue / register over the final year's snapshots."""
+def test_headline_gaps_match_snapshots():
+    """Gap shares pool the final year's snapshots (``_final_year``) or every measured one;
+    the 15-month threshold is the snapshots' ``overdue``."""
     tables = cached_run(QOF, SMALL).tables
     snaps = tables["snapshots"]
+    h = headline(tables).iloc[0]
     final = snaps[snaps.year == snaps.year.max()]
-    expected = 100 * final[final.measure == "overdue"]["value"].sum() / final[final.measure == "register"]["value"].sum()
-    assert headline(tables)["overdue_pct"].iloc[0] == pytest.approx(expected)
+    share = lambda df, m: 100 * df[df.measure == m]["value"].sum() / df[df.measure == "register"]["value"].sum()  # noqa: E731
+    assert h["no_review_15m_final_year_pct"] == pytest.approx(share(final, "overdue"))
+    assert h["no_review_24m_final_year_pct"] == pytest.approx(share(final, "lost_to_follow_up"))
+    assert h["missed_plan_pct"] == pytest.approx(share(snaps, "missed_plan"))
+    assert h["missed_plan_pct"] != h["missed_plan_final_year_pct"]
 
 
 def test_headline_reviews_match_activity():

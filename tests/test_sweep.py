@@ -8,7 +8,7 @@ from pandas.testing import assert_frame_equal
 from conftest import OPTOUT, QOF
 from sim.experiment.sweep import differences, one_way_samples, salib_problem, sweep, uncertain_parameters
 
-TINY = {"years": 1, "practices.list_size_mean": 800}
+TINY = {"years": 1, "practices.list_size_mean": 800, "measures.warmup_years": 0}
 PATHS = [QOF, OPTOUT]
 
 
@@ -32,7 +32,7 @@ def test_regime_parameter_moves_only_its_regime_and_results_are_paired():
     opt = results[(results["scenario"] == "optout_practice") & (results["measure"] == "hba1c_controlled_true_pct")]
     assert opt["value"].iloc[0] != opt["value"].iloc[1]
     diffs = differences(results, "qof_practice")
-    assert set(diffs["measure"]) == {"overdue_pct", "clinician_hours_per_1000", "events_per_1000"}
+    assert set(diffs["measure"]) == {"missed_plan_pct", "clinician_hours_per_1000", "events_per_1000"}
     assert len(diffs) == 2 * 3
 
 

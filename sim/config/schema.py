@@ -107,6 +107,9 @@ class DemandSpec(Locked):
     same_day_share: Probability
     minutes: dict[PracticeRole, Positive]
     max_wait_days: Annotated[int, Field(ge=1)]
+    """Days a routine request waits in the queue (from the day the patient wanted) before it lapses."""
+    routine_lead_days: NonNegative = 0.0
+    """Mean days ahead (exponential) a patient asks for a routine appointment; 0: the next free one."""
 
     @model_validator(mode="after")
     def _shares(self) -> DemandSpec:
@@ -145,6 +148,10 @@ class FederationSpec(Locked):
 class MeasuresSpec(Locked):
     overdue_months: Annotated[int, Field(ge=1)]
     lost_to_follow_up_months: Annotated[int, Field(ge=1)]
+    gap_thresholds_months: list[Annotated[int, Field(ge=1, le=120)]] = [12, 15, 24]
+    """Fixed clinical thresholds: months without a review of a condition reported as a gap, whatever was planned."""
+    plan_grace_months: Annotated[float, Field(ge=0, le=24)] = 3.0
+    """Months past the date the regime itself planned before a review counts as missed."""
     snapshots_per_year: Annotated[int, Field(ge=1, le=52)]
     warmup_years: Annotated[int, Field(ge=0, le=20)] = 0
     """Years simulated before measuring starts, so recall cycles and the population settle."""

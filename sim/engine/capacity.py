@@ -73,6 +73,13 @@ class Request:
     unit: float = 0.0
     pids: np.ndarray | None = None  # person ids at booking: rows are reused after deaths and moves
     seq: int = 0  # order of arrival in its book
+    asked: int = -1
+    """Day the patient asked, if earlier than ``day`` (a booking for a later day the patient chose)."""
+
+    @property
+    def asked_day(self) -> int:
+        """Day the patient asked for the appointment: waits are measured from it."""
+        return self.day if self.asked < 0 else self.asked
 
     @property
     def size(self) -> int:
@@ -92,9 +99,11 @@ class Request:
         """Detach and return the first ``k``; this request keeps the rest."""
         if self.ids is None:
             self.count -= k
-            return Request(self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit, seq=self.seq)
+            return Request(self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit, seq=self.seq, asked=self.asked)
         assert self.minutes is not None and self.pids is not None
-        head = Request(self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority, pids=self.pids[:k], seq=self.seq)
+        head = Request(
+            self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority, pids=self.pids[:k], seq=self.seq, asked=self.asked
+        )
         self.minutes, self.ids, self.pids = self.minutes[k:], self.ids[k:], self.pids[k:]
         return head
 

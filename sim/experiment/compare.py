@@ -15,8 +15,9 @@ from sim.experiment.files import atomic_folder
 from sim.experiment.manifest import manifest, versions
 from sim.experiment.replications import cache_for, run_experiment
 from sim.experiment.runner import RunResult
-from sim.experiment.stats import paired_differences, summarise
-from sim.measures.summary import HEADLINES, headline
+from sim.experiment.stats import mean_ci, paired_differences, summarise
+from sim.experiment.warmup import check_warmup
+from sim.measures.summary import CAPACITY_BOUND_PCT, headline, label, utilisation
 
 INTERVALS = (
     "95% intervals over replications: for percentages on the logit scale and for counts, rates, times and costs "
@@ -39,13 +40,16 @@ def compare(
     the first). Plots and the report are the output layer's:
     :func:`sim.output.report.write_report` draws them from the folder.
 
-    Finished replications are cached beside ``folder`` and reused by a rerun with
-    the same settings (``fresh=True`` ignores them). Raises
+    A warm-up shorter than the longest review cycle of any scenario (or one that
+    differs between them) is refused before anything runs or is written
+    (:class:`~sim.config.ScenarioError`). Finished replications are cached beside
+    ``folder`` and reused by a rerun with the same settings (``fresh=True`` ignores them). Raises
     :class:`~sim.experiment.replications.Interrupted` on Ctrl-C, keeping what finished.
     """
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
+    check_warmup(scenarios)
     cache = cache_for(folder)
     if fresh and cache.root.exists():
         shutil.rmtree(cache.root)
@@ -62,7 +66,7 @@ def compare(
 def write_comparison(
     tmp: Path, scenarios: Sequence[LoadedScenario], results: Sequence[RunResult], extra: dict | None = None
 ) -> None:
-    heads = []
+    heads, capacity = [], []
     for loaded, result in zip(scenarios, results, strict=True):
         sub = tmp / loaded.name / "tables"
         sub.mkdir(parents=True)
@@ -72,13 +76,15 @@ def write_comparison(
         head.round(4).to_csv(tmp / loaded.name / "headline.csv", index=False)
         (tmp / loaded.name / "manifest.json").write_text(json.dumps(manifest(result, loaded), indent=2, default=str))
         heads.append(head)
+        capacity.append(capacity_table(result.tables))
+    pd.concat(capacity, ignore_index=True).round(4).to_csv(tmp / "capacity.csv", index=False)
     all_heads = pd.concat(heads, ignore_index=True)
     summary = summarise(all_heads)
-    summary.insert(2, "label", summary["measure"].map(HEADLINES))
+    summary.insert(2, "label", summary["measure"].map(label))
     summary.round(4).to_csv(tmp / "comparison.csv", index=False)
     diffs = paired_differences(all_heads, scenarios[0].name)
     if len(diffs):
-        diffs.insert(3, "label", diffs["measure"].map(HEADLINES))
+        diffs.insert(3, "label", diffs["measure"].map(label))
         diffs.round(4).to_csv(tmp / "differences.csv", index=False)
     overview = {
         "scenarios": [s.name for s in scenarios],
@@ -92,3 +98,21 @@ def write_comparison(
         **(extra or {}),
     }
     (tmp / "manifest.json").write_text(json.dumps(overview, indent=2))
+
+
+def capacity_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Utilisation by role over replications: mean and 95% interval, and whether the role is
+    capacity-bound (mean above :data:`~sim.measures.summary.CAPACITY_BOUND_PCT`)."""
+    rows = []
+    for (scenario, role), group in utilisation(tables).groupby(["scenario", "role"], sort=False):
+        mean, lo, hi = mean_ci(group["utilisation_pct"].to_numpy())
+        rows.append(
+            {
+                "scenario": scenario, "role": role, "utilisation_pct": mean, "lower": lo, "upper": hi,
+                "minutes_available_per_year": group["minutes_available"].mean() / tables["outcomes"]["year"].nunique(),
+                "capacity_bound": bool(mean > CAPACITY_BOUND_PCT),
+                "replications_capacity_bound": int(group["capacity_bound"].sum()),
+                "replications": len(group),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -29,7 +29,7 @@ from sim.experiment.runner import run_scenario
 from sim.measures.summary import headline
 
 KEY_DIFFERENCES = {
-    "overdue_pct": "Register patients overdue, percentage points",
+    "missed_plan_pct": "Register patients who missed their own review plan, percentage points",
     "clinician_hours_per_1000": "Clinician hours per 1,000 patients per year",
     "events_per_1000": "MI, stroke, HF and ACSC admissions, amputations per 1,000 patient-years",
 }

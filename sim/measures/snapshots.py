@@ -19,34 +19,47 @@ GAP_MONTHS = 37
 def register_snapshot(practice: Practice, day: int) -> tuple[list[dict[str, object]], np.ndarray]:
     """Per-condition gap measures and the months-since-review histogram at ``day``.
 
-    Gaps are in *delivered* care: a patient is overdue when no review covering
-    the condition took place within ``overdue_months``; lost to follow-up when
-    none took place within ``lost_to_follow_up_months``. Patients never
-    reviewed count as both (and are counted separately).
+    Gaps are in *delivered* care, seen two ways:
+
+    - against the regime's own plan: ``missed_plan`` counts patients whose review
+      of the condition is later than the date the regime planned for it (at the
+      last review, diagnosis or joining) by more than ``plan_grace_months``; a
+      long interval that was planned is not a gap;
+    - against fixed clinical thresholds: ``no_review_<m>m`` counts patients with
+      no review of the condition for over ``m`` months (each of
+      ``gap_thresholds_months``), whatever was planned. ``overdue`` and
+      ``lost_to_follow_up`` are the same at ``overdue_months`` and
+      ``lost_to_follow_up_months``.
+
+    Patients never reviewed count from diagnosis or registration, and are also
+    counted separately.
     """
     pop, care = practice.pop, practice.care
     spec = practice.scenario.measures
-    overdue_days = spec.overdue_months * DAYS_PER_MONTH
-    lost_days = spec.lost_to_follow_up_months * DAYS_PER_MONTH
     since = day - care.reviewed_or_joined()
+    late = day - practice.recall.planned > spec.plan_grace_months * DAYS_PER_MONTH
     on = pop.has & pop.active[:, None]
     months = np.minimum((since / DAYS_PER_MONTH).astype(np.int64), GAP_MONTHS - 1)
+    thresholds = {"overdue": spec.overdue_months, "lost_to_follow_up": spec.lost_to_follow_up_months}
+    thresholds |= {threshold_measure(m): m for m in spec.gap_thresholds_months}
     hist = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)
     rows: list[dict[str, object]] = []
     for k, name in enumerate(CONDITIONS):
         members = on[:, k]
         gap = since[members, k]
         hist[k] = np.bincount(months[members, k], minlength=GAP_MONTHS)
-        never = care.last_delivered[members, k] == NEVER
-        values = {
-            "register": float(members.sum()),
-            "overdue": float((gap > overdue_days).sum()),
-            "lost_to_follow_up": float((gap > lost_days).sum()),
-            "never_reviewed": float(never.sum()),
-            "mean_months_since_review": float(np.mean(np.minimum(gap, 10 * 365)) / DAYS_PER_MONTH) if len(gap) else np.nan,
-        }
+        values = {"register": float(members.sum())}
+        values |= {m: float((gap > t * DAYS_PER_MONTH).sum()) for m, t in thresholds.items()}
+        values["missed_plan"] = float(late[members, k].sum())
+        values["never_reviewed"] = float((care.last_delivered[members, k] == NEVER).sum())
+        values["mean_months_since_review"] = float(np.mean(np.minimum(gap, 10 * 365)) / DAYS_PER_MONTH) if len(gap) else np.nan
         rows.extend({"condition": name, "measure": m, "value": v} for m, v in values.items())
     return rows, hist
+
+
+def threshold_measure(months: int) -> str:
+    """Snapshot measure of patients with no review for over ``months`` months."""
+    return f"no_review_{months}m"
 
 
 def control_snapshot(practice: Practice, day: int) -> list[dict[str, object]]:

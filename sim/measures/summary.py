@@ -7,9 +7,9 @@ import pandas as pd
 KEYS = ["scenario", "replication"]
 
 HEADLINES: dict[str, str] = {
-    "overdue_pct": "Register patients overdue a review (>15 months), % (final year)",
+    "missed_plan_pct": "Missed their own plan: register patients past the review date their regime planned by more than the grace period, % (average over measured years)",
+    "missed_plan_final_year_pct": "Missed their own plan: register patients past the review date their regime planned by more than the grace period, % (final year)",
     "never_reviewed_pct": "Register patients never reviewed, % (final year)",
-    "lost_to_follow_up_pct": "Register patients lost to follow-up (>24 months), % (final year)",
     "mean_months_since_review": "Mean months since last review (final year)",
     "reviews_delivered_per_1000_register": "Reviews delivered per 1,000 register patients per year",
     "reviews_recorded_per_1000_register": "Reviews recorded per 1,000 register patients per year",
@@ -23,9 +23,17 @@ HEADLINES: dict[str, str] = {
     "admin_hours_nonclinical_per_1000_patients": "Non-clinical staff (administrators, manager) hours on recall, coding and reporting per 1,000 patients per year",
     "admin_hours_federation_per_1000_patients": "Federation staff administrative hours per 1,000 patients per year",
     "admin_hours_per_1000_patients": "All administrative hours per 1,000 patients per year",
-    "routine_wait_days": "Mean wait for a routine (non-review) appointment, days",
+    "routine_wait_days": "Mean wait from asking to a routine (non-review) appointment, days (includes days the patient chose to wait)",
+    "routine_delay_days": "Mean delay of a routine (non-review) appointment beyond the day the patient wanted, days (capacity)",
     "review_wait_days": "Mean wait for a review appointment, days",
     "same_day_unmet_per_1000_patients": "Same-day requests not met per 1,000 patients per year",
+    "access_same_or_next_day_pct": "Other consultations seen the same or next working day after asking, % (GP Patient Survey 2013/14: 49%)",
+    "access_week_or_more_pct": "Other consultations seen a week or more after asking, % (GP Patient Survey 2013/14: 16%)",
+    "requests_unmet_pct": "Requests for other consultations never met (same-day turned away or routine lapsed), %",
+    "utilisation_gp_pct": "GP minutes used, % of minutes available",
+    "utilisation_nurse_pct": "Practice nurse minutes used, % of minutes available",
+    "utilisation_hca_pct": "HCA minutes used, % of minutes available",
+    "roles_capacity_bound": "Roles (practice and federation) using more than 95% of their minutes: capacity-bound, number",
     "qof_points_recorded_pct": "QOF points on recorded care, % of available",
     "qof_points_delivered_pct": "QOF points on delivered care, % of available",
     "exception_rate_pct": "QOF exception rate, % (exceptions incl. new patients / (denominator + exceptions), paid indicators, not registers)",
@@ -49,17 +57,57 @@ HEADLINES: dict[str, str] = {
     "cost_events_per_1000": "NHS cost of events per 1,000 patient-years, GBP",
     "cost_staff_per_1000": "NHS cost of clinician time per 1,000 patient-years, GBP",
 }
-"""Column name -> plain-language label."""
+"""Column name -> plain-language label. No headline measure counts a review interval
+the regime planned as a gap: a gap is a review later than planned (``missed_plan``)."""
+
+THRESHOLDS_MONTHS = (12, 15, 24)
+"""Fixed clinical thresholds reported by default (``measures.gap_thresholds_months``)."""
+
+CAPACITY_BOUND_PCT = 95.0
+"""A role using more than this share of its minutes is flagged capacity-bound: its queues, not
+the regime, may be driving waits and gaps (an assumption: no published utilisation figure)."""
+
+PRACTICE_ROLES_REPORTED = ("gp", "nurse", "hca")
+
+
+def threshold_label(months: int, final_year: bool = False) -> str:
+    when = "final year" if final_year else "average over measured years"
+    return (
+        f"No review for over {months} months (fixed clinical threshold: counts longer planned intervals too), "
+        f"% of register patients ({when})"
+    )
+
+
+CLINICAL_THRESHOLDS: dict[str, str] = {
+    f"no_review_{m}m{suffix}_pct": threshold_label(m, bool(suffix)) for m in THRESHOLDS_MONTHS for suffix in ("", "_final_year")
+}
+"""The second view of every gap: time since the last review of each condition against fixed
+thresholds, whatever the regime planned. Reported beside the headlines, never as one."""
+
+MEASURES: dict[str, str] = {**HEADLINES, **CLINICAL_THRESHOLDS}
+"""Every column :func:`headline` returns, with its label."""
+
+
+def label(measure: str) -> str | None:
+    """Plain-language label of a measure, including thresholds a scenario adds."""
+    if measure in MEASURES:
+        return MEASURES[measure]
+    parts = measure.removeprefix("no_review_").split("m", 1)
+    if measure.startswith("no_review_") and parts[0].isdigit():
+        return threshold_label(int(parts[0]), "final_year" in measure)
+    return None
 
 CONTROL = {"bp": "HYP006", "hba1c": "DM007"}
 EVENTS = ("mi", "stroke", "hf_admission", "amputation", "microvascular", "copd_admission")
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per scenario and replication with every measure in :data:`HEADLINES`."""
-    parts = [_gaps(tables), _activity(tables), _waits(tables), _qof(tables), _money(tables), _control(tables), _outcomes(tables)]
-    out = pd.concat(parts, axis=1)
-    return out.reindex(columns=list(HEADLINES)).reset_index()
+    """One row per scenario and replication with every measure in :data:`MEASURES`
+    (and any further clinical thresholds the scenarios ask for)."""
+    parts = [_gaps(tables), _activity(tables), _waits(tables), _access(tables), _utilisation(tables)]
+    out = pd.concat([*parts, _qof(tables), _money(tables), _control(tables), _outcomes(tables)], axis=1)
+    extra = sorted(c for c in out.columns if c.startswith("no_review_") and c not in MEASURES)
+    return out.reindex(columns=[*MEASURES, *extra]).reset_index()
 
 
 def _final_year(df: pd.DataFrame) -> pd.DataFrame:
@@ -67,16 +115,33 @@ def _final_year(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _gaps(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    snaps = _final_year(tables["snapshots"])
-    last = snaps.groupby([*KEYS, "measure"])["value"].sum().unstack()
+    """Gap shares over every measured snapshot and over the final year's: where a
+    two-year cycle happens to stop does not decide the answer."""
+    snaps = tables["snapshots"]
+    whole, last = _register_shares(snaps), _register_shares(_final_year(snaps))
     out = pd.DataFrame(index=last.index)
-    for m in ("overdue", "never_reviewed", "lost_to_follow_up"):
-        out[f"{m}_pct"] = 100 * last[m] / last["register"]
+    views = ["missed_plan", *sorted((c for c in whole.columns if c.startswith("no_review_")), key=_months)]
+    for m in views:
+        out[f"{m}_pct"] = whole[m]
+        out[f"{m}_final_year_pct"] = last[m]
+    out["never_reviewed_pct"] = last["never_reviewed"]
+    final = _final_year(snaps)
     index = [*KEYS, "practice", "day", "condition"]
-    gap = snaps[snaps["measure"] == "mean_months_since_review"].set_index(index)["value"]
-    reg = snaps[snaps["measure"] == "register"].set_index(index)["value"]
-    out["mean_months_since_review"] = (gap * reg).groupby(KEYS).sum() / last["register"]
+    gap = final[final["measure"] == "mean_months_since_review"].set_index(index)["value"]
+    reg = final[final["measure"] == "register"].set_index(index)["value"]
+    out["mean_months_since_review"] = (gap * reg).groupby(KEYS).sum() / reg.groupby(KEYS).sum()
     return out
+
+
+def _months(measure: str) -> int:
+    return int(measure.removeprefix("no_review_").removesuffix("m"))
+
+
+def _register_shares(snaps: pd.DataFrame) -> pd.DataFrame:
+    """Each count measure as a % of register patients, pooled over the snapshots given."""
+    totals = snaps.groupby([*KEYS, "measure"])["value"].sum().unstack()
+    counts = totals.drop(columns=["register", "mean_months_since_review"])
+    return 100 * counts.div(totals["register"], axis=0)
 
 
 def _register_years(tables: dict[str, pd.DataFrame]) -> pd.Series:
@@ -153,6 +218,54 @@ def _waits(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         num = (w["wait_days"] * w["appointments"]).groupby([w[k] for k in KEYS]).sum()
         out[col] = num / w.groupby(KEYS)["appointments"].sum()
     return pd.DataFrame(out)
+
+
+def _access(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Access to other (non-review) consultations as the GP Patient Survey asks it: of
+    patients seen, how long after asking. Same-day requests met count as seen the same day."""
+    totals = tables["activity"].groupby([*KEYS, "measure"])["value"].sum().unstack(fill_value=0.0)
+    waits = tables["waits"]
+    routine = waits[waits["kind"] == "other"]
+    seen_routine = routine.groupby(KEYS)["appointments"].sum().reindex(totals.index, fill_value=0)
+    week = routine[routine["wait_days"] >= 7].groupby(KEYS)["appointments"].sum().reindex(totals.index, fill_value=0)
+    same_day = _column(totals, "same_day_seen")
+    seen = same_day + seen_routine
+    unmet = _column(totals, "same_day_unmet") + _column(totals, "routine_gave_up")
+    return pd.DataFrame(
+        {
+            "access_same_or_next_day_pct": 100 * (same_day + _column(totals, "routine_seen_next_working_day")) / seen,
+            "access_week_or_more_pct": 100 * week / seen,
+            "requests_unmet_pct": 100 * unmet / (seen + unmet),
+            "routine_delay_days": _column(totals, "routine_delay_days") / seen_routine,
+        }
+    )
+
+
+def _column(totals: pd.DataFrame, measure: str) -> pd.Series:
+    return totals[measure] if measure in totals else pd.Series(0.0, index=totals.index)
+
+
+def utilisation(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Minutes used as a % of minutes available, per scenario, replication and role
+    (practice roles pooled over practices; federation staff over the federation), over
+    the measured years, with ``capacity_bound`` where it exceeds :data:`CAPACITY_BOUND_PCT`."""
+    act = tables["activity"]
+    act = act[act["role"] != ""]
+    totals = act.groupby([*KEYS, "role", "measure"])["value"].sum().unstack(fill_value=0.0)
+    out = pd.DataFrame(index=totals.index)
+    out["minutes_available"] = _column(totals, "minutes_available")
+    out["minutes_used"] = _column(totals, "minutes_ltc") + _column(totals, "minutes_other")
+    out["utilisation_pct"] = 100 * out["minutes_used"] / out["minutes_available"].where(out["minutes_available"] > 0)
+    out["capacity_bound"] = out["utilisation_pct"] > CAPACITY_BOUND_PCT
+    return out[out["minutes_available"] > 0].reset_index()
+
+
+def _utilisation(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    table = utilisation(tables)
+    wide = table.pivot_table(index=KEYS, columns="role", values="utilisation_pct")
+    out = pd.DataFrame({f"utilisation_{r}_pct": wide[r] for r in PRACTICE_ROLES_REPORTED if r in wide})
+    out["roles_capacity_bound"] = table.groupby(KEYS)["capacity_bound"].sum().astype(float)
+    return out
 
 
 def _qof(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

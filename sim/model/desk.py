@@ -50,6 +50,7 @@ class RecallDesk:
         """Patients join (day 0, or new registrants): blank state, first due dates."""
         self.state.reset(rows)
         self.state.due[rows] = self.policy.start(self.practice, rows, day)
+        self.state.planned[rows] = self.state.due[rows]
 
     def switch(self, policy: Policy, day: int) -> None:
         """The practice changes regime: the new one plans everyone's next review from their
@@ -60,7 +61,11 @@ class RecallDesk:
         self.state.due[rows] = policy.start(self.practice, rows, day)
 
     def diagnosed(self, ids: np.ndarray, k: int, day: int) -> None:
-        self.state.due[ids] = self.policy.on_diagnosis(self.practice, ids, k, day)
+        """A new condition: the regime plans its first review (and may bring others forward)."""
+        s = self.state
+        s.due[ids] = self.policy.on_diagnosis(self.practice, ids, k, day)
+        s.planned[ids] = np.minimum(s.planned[ids], s.due[ids])
+        s.planned[ids, k] = s.due[ids, k]
 
     def close(self, ids: np.ndarray) -> None:
         """The patient died or left: nothing further is pending."""
@@ -203,9 +208,12 @@ class RecallDesk:
         self.admin.count("exception", n)
 
     def reviewed(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
-        """A review of ``cover`` took place: out of the cycle until the regime's next due date;
-        the clinician codes whatever exceptions the regime asks for."""
+        """A review of ``cover`` took place: out of the cycle until the regime's next due date,
+        which is the new plan for the conditions reviewed; the clinician codes whatever
+        exceptions the regime asks for."""
         self.defer(ids, self.policy.next_due(self.practice, ids, cover, day))
+        s = self.state
+        s.planned[ids] = np.where(cover, s.due[ids], s.planned[ids])
         coded = self.policy.review_exceptions(self.practice, ids, cover, day)
         if coded is not None:
             self.except_indicators(coded.ids, coded.reasons, day)

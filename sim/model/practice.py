@@ -18,7 +18,7 @@ import simpy
 from sim.config.clinical import FACTORS
 from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
-from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase
+from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase, next_working_day
 from sim.engine.streams import Streams
 from sim.model.clinical.health import HealthModel
 from sim.model.clinical.state import ClinicalState
@@ -73,6 +73,8 @@ class Practice:
         self.desk = RecallDesk(self, self, policy, books, self.ledger)
         self._seen: dict[RequestKind, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
         self.acute = AcuteDemand(scenario.demand, population)
+        self._diary: dict[int, list[tuple[int, int, int, float]]] = {}
+        """Routine requests for a later day the patient chose: day -> (role, day asked, count, minutes)."""
         self.clinical = ClinicalState(scenario.clinical, population, streams.for_people("clinical", population.pid))
         self.registrants = Registrants(scenario.population, streams["registrations"], intercepts, population.size)
         self.health_model = HealthModel(scenario, intercepts)
@@ -197,10 +199,30 @@ class Practice:
 
     def _acute_demand(self, day: int) -> None:
         counts = self.acute.draw(self.streams["acute"])
+        self._release_diary(day)
         for role, minutes in enumerate(self.acute.minutes):
             self._same_day(int(counts[0, role]), float(minutes), role)
             if counts[1, role]:
-                self.books[role].book(Request(day, ACUTE, self, count=int(counts[1, role]), unit=float(minutes)))
+                self._routine(int(counts[1, role]), float(minutes), role, day)
+
+    def _routine(self, n: int, minutes: float, role: int, day: int) -> None:
+        """Routine requests: some want the next free appointment, others a later day of their choosing."""
+        mean_lead = self.scenario.demand.routine_lead_days
+        if mean_lead <= 0:
+            self.books[role].book(Request(day, ACUTE, self, count=n, unit=minutes))
+            return
+        leads = np.floor(self.streams["booking"].exponential(mean_lead, n)).astype(np.int64)
+        for lead, k in zip(*np.unique(leads, return_counts=True), strict=True):
+            if lead == 0:
+                self.books[role].book(Request(day, ACUTE, self, count=int(k), unit=minutes))
+            else:
+                self._diary.setdefault(day + int(lead), []).append((role, day, int(k), minutes))
+
+    def _release_diary(self, day: int) -> None:
+        """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""
+        for when in sorted(d for d in self._diary if d <= day):
+            for role, asked, k, minutes in self._diary.pop(when):
+                self.books[role].book(Request(day, ACUTE, self, count=k, unit=minutes, asked=asked))
 
     def _same_day(self, n: int, minutes: float, role: int) -> None:
         book = self.books[role]
@@ -208,15 +230,19 @@ class Practice:
         if k:
             book.take(k * minutes)
             self._count_work(role, ACUTE, k * minutes, k)
+            self.ledger.add_role("same_day_seen", role, k)
         if n > k:
             self.ledger.add_role("same_day_unmet", role, n - k)
 
     def on_seen(self, request: Request, role: int, day: int) -> None:
         """Patients whose routine appointment came up today."""
         if request.kind != CONTACT:
-            self.ledger.waits[request.kind, min(day - request.day, WAIT_BINS - 1)] += request.size
+            self.ledger.waits[request.kind, min(day - request.asked_day, WAIT_BINS - 1)] += request.size
         if request.kind == ACUTE:
             self._count_work(role, ACUTE, request.count * request.unit, request.count)
+            if day <= next_working_day(request.asked_day):
+                self.ledger.add("routine_seen_next_working_day", request.count)
+            self.ledger.add("routine_delay_days", (day - request.day) * request.count)
             return
         ids = request.ids
         assert ids is not None and request.minutes is not None

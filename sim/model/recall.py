@@ -59,6 +59,10 @@ class RecallState:
         self.status = np.full(n, Status.IDLE, dtype=np.int8)
         self.due = np.zeros((n, k), dtype=np.int32)
         """Day each register condition is next due for review."""
+        self.planned = np.zeros((n, k), dtype=np.int32)
+        """Day each condition's review was planned for when the plan was made: on joining,
+        at diagnosis, or at the last review. Unlike ``due``, deferring a non-responder
+        does not move it, so a review later than planned can be seen."""
         self.cover = np.zeros((n, k), dtype=bool)
         """Conditions the current invitation is for."""
         self.priority = np.zeros(n, dtype=bool)
@@ -82,6 +86,7 @@ class RecallState:
         """Blank state for rows taken by new registrants."""
         self.status[rows] = Status.IDLE
         self.due[rows] = 0
+        self.planned[rows] = 0
         self.cover[rows] = False
         self.priority[rows] = False
         self.letters[rows] = 0

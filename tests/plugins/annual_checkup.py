@@ -61,3 +61,6 @@ class AnnualCheckup(Policy):
 
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
         return np.full((len(ids), cover.shape[1]), day + self._interval, dtype=np.int32)
+
+    def longest_cycle_days(self) -> int:
+        return self._interval

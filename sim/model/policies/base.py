@@ -171,6 +171,10 @@ class Policy(ABC):
         """Whether the practice is paid on QOF achievement; if not it keeps its pre-scheme QOF income."""
         return False
 
+    def longest_cycle_days(self) -> int:
+        """The longest interval the regime ever plans between reviews: a warm-up must cover it."""
+        raise NotImplementedError(f"{type(self).__name__} does not say its longest review cycle (longest_cycle_days)")
+
     def chase_after_days(self, priority: np.ndarray) -> np.ndarray:
         """Days to wait for an answer to a letter before chasing."""
         return np.full(len(priority), self.params.chase_after_days, dtype=np.int64)

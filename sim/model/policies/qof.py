@@ -134,6 +134,9 @@ class QofRecall(Policy):
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
         return np.where(cover, day + self._interval, practice.recall.due[ids])
 
+    def longest_cycle_days(self) -> int:
+        return self._interval
+
     def chase_after_days(self, priority: np.ndarray) -> np.ndarray:
         push = self.params.year_end_push
         late = push.chase_after_days if push else self.params.chase_after_days
