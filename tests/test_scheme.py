@@ -108,7 +108,7 @@ def test_opt_out_leaves_dissenters_alone():
 
 
 # ------------------------------------------------------------------ mixed county
-MIXED = {"years": 1, "practices.count": 10, "practices.federation_size": 5, "practices.list_size_mean": 700}
+MIXED = {"years": 1, "practices.count": 10, "practices.federation_size": 5, "practices.list_size_mean": 700, "measures.warmup_years": 0}
 
 
 def test_mixed_county_holds_both_regimes_in_one_run():

@@ -17,9 +17,11 @@ from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 
 def longest_cycle_days(loaded: LoadedScenario) -> int:
-    """The longest interval between reviews the scenario's regime ever plans, in days."""
+    """The longest interval between reviews that any regime of the scenario ever plans, in
+    days: its own, and a local scheme's if some practices join one."""
+    schemes = [False] + ([True] if loaded.scenario.scheme is not None else [])
     try:
-        return int(loaded.make_policy().longest_cycle_days())
+        return max(int(loaded.make_policy(scheme=s).longest_cycle_days()) for s in schemes)
     except NotImplementedError as exc:
         raise ScenarioError(loaded.path or loaded.name, "regime.policy", str(exc)) from None
 

@@ -155,9 +155,6 @@ class CarePlanning(Policy):
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
         return self._all_due(practice, ids, day)
 
-    def longest_cycle_days(self) -> int:
-        return int(self._interval.max() * max(self.params.fewer_reviews_factor, 1.0))
-
     # ------------------------------------------------------------ recording
     def recording(self, roles: np.ndarray, indicators: Indicators) -> np.ndarray:
         """Discretionary coding, except the retained core's indicators, coded as the core says."""
