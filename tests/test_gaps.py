@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OPTOUT, QOF, SMALL, cached_run, small
+from conftest import OPTOUT, QOF, SCENARIOS, SMALL, cached_run, small
 from sim.cli import main
-from sim.config import ScenarioError
+from sim.config import ScenarioError, load_scenario
 from sim.engine.clock import months
 from sim.experiment.warmup import check_warmup, longest_cycle_days
 from sim.measures.summary import CLINICAL_THRESHOLDS, HEADLINES, headline
@@ -33,9 +33,14 @@ PLENTY = {
 EVERYONE_24 = {
     **PLENTY,
     "regime.params.interval_months": {"low": 24, "medium": 24, "high": 24},
-    "regime.params.fewer_reviews_share": 0.0,
+    "regime.params.goals.more_support.share": 0.0,
+    "regime.params.goals.fewer_reviews.share": 0.0,
+    "regime.params.goals.self_management.share": 0.0,
 }
-"""Opt-out planning a 24-month interval for every patient."""
+"""Opt-out planning a 24-month interval for every patient outside its retained core (yearly)."""
+
+SELF_MANAGING = {**PLENTY, "regime.params.goals.self_management.share": 0.5}
+"""Half of opt-out's patients agree to self-manage conditions outside the retained core."""
 
 
 def _gap_headlines(path, overrides) -> dict[str, float]:
@@ -50,6 +55,13 @@ def test_planned_24_month_interval_is_no_headline_gap():
     assert h["no_review_15m_pct"] > 20.0 and h["no_review_12m_pct"] > h["no_review_15m_pct"]
     assert not any(m.startswith("no_review_") for m in HEADLINES)
     assert all("fixed clinical threshold" in text for text in CLINICAL_THRESHOLDS.values())
+
+
+def test_agreed_self_management_is_no_missed_plan():
+    """Conditions a patient agreed to manage themselves are not reviewed, by plan: not a missed plan."""
+    h = _gap_headlines(OPTOUT, SELF_MANAGING)
+    assert h["missed_plan_pct"] < 1.0
+    assert h["no_review_24m_pct"] > 5.0
 
 
 def test_qof_own_plan_matches_its_15_month_window():
@@ -87,12 +99,14 @@ def test_gap_shares_average_the_whole_measured_period():
 # ------------------------------------------------------------------ warm-up
 def test_regimes_state_their_longest_cycle():
     """QOF's cycle is its recall interval; opt-out's is its longest tier interval, stretched for
-    patients who agree fewer reviews."""
+    patients whose goal is fewer reviews; a county whose practices join a scheme has the scheme's."""
     assert longest_cycle_days(small(QOF)) == months(12)
     opt = small(OPTOUT)
-    params = opt.policy_params
-    assert longest_cycle_days(opt) == int(months(max(params.interval_months.values())) * params.fewer_reviews_factor)
-    assert longest_cycle_days(small(OPTOUT, regime__params__fewer_reviews_factor=1.0)) == months(24)
+    factor = opt.policy_params.goals["fewer_reviews"].interval_factor
+    assert longest_cycle_days(opt) == int(months(max(opt.policy_params.interval_months.values())) * factor)
+    assert longest_cycle_days(small(OPTOUT, regime__params__goals__fewer_reviews__interval_factor=1.0)) == months(24)
+    county = load_scenario(SCENARIOS / "somerset_county.yaml")
+    assert longest_cycle_days(county) == longest_cycle_days(load_scenario(OPTOUT)) > months(12)
 
 
 def test_short_warmup_is_refused_naming_the_cycle():

@@ -209,11 +209,13 @@ class RecallDesk:
 
     def reviewed(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
         """A review of ``cover`` took place: out of the cycle until the regime's next due date,
-        which is the new plan for the conditions reviewed; the clinician codes whatever
-        exceptions the regime asks for."""
-        self.defer(ids, self.policy.next_due(self.practice, ids, cover, day))
+        which is the new plan for every condition it sets (those reviewed, and any others the
+        regime re-plans, e.g. conditions a patient agreed to manage themselves); the clinician
+        codes whatever exceptions the regime asks for."""
         s = self.state
-        s.planned[ids] = np.where(cover, s.due[ids], s.planned[ids])
+        before = s.due[ids].copy()
+        self.defer(ids, self.policy.next_due(self.practice, ids, cover, day))
+        s.planned[ids] = np.where(cover | (s.due[ids] != before), s.due[ids], s.planned[ids])
         coded = self.policy.review_exceptions(self.practice, ids, cover, day)
         if coded is not None:
             self.except_indicators(coded.ids, coded.reasons, day)
