@@ -29,6 +29,7 @@ class Phrase:
 
 
 PHRASES: dict[str, Phrase] = {
+    "missed_plan_pct": Phrase("of register patients past the review date their own regime planned (beyond its grace period)", "pct", "Register patients who missed their own review plan, %"),
     "overdue_pct": Phrase("of register patients overdue a review (none for over {overdue} months)", "pct", "Register patients overdue a review, %"),
     "lost_to_follow_up_pct": Phrase("of register patients lost to follow-up (no review for over {lost} months)", "pct", "Register patients lost to follow-up, %"),
     "ltc_hours_per_1000_patients": Phrase("clinician hours a year on long-term conditions per 1,000 patients", "hours", "Clinician hours on long-term conditions\nper 1,000 patients a year"),
@@ -37,7 +38,7 @@ PHRASES: dict[str, Phrase] = {
 }
 
 QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Monitoring gaps", ("overdue_pct", "lost_to_follow_up_pct")),
+    ("Monitoring gaps", ("missed_plan_pct", "overdue_pct", "lost_to_follow_up_pct")),
     ("Workload", ("ltc_hours_per_1000_patients",)),
     ("Outcomes", ("emergency_admissions_per_1000", "deaths_per_1000")),
 )

@@ -17,6 +17,7 @@ MONITORING, WORKLOAD, RECORDING = "Monitoring gaps", "Workload and access", "Rec
 OUTCOMES, COSTS = "Risk-factor control, events and deaths", "Health and costs"
 
 GROUPS: dict[str, str] = {
+    "missed_plan_pct": MONITORING, "missed_plan_final_year_pct": MONITORING,
     "overdue_pct": MONITORING, "lost_to_follow_up_pct": MONITORING, "never_reviewed_pct": MONITORING,
     "mean_months_since_review": MONITORING, "reviews_delivered_per_1000_register": MONITORING,
     "ltc_hours_per_1000_patients": WORKLOAD, "other_hours_per_1000_patients": WORKLOAD, "routine_wait_days": WORKLOAD,
@@ -31,7 +32,9 @@ ORDER = (MONITORING, WORKLOAD, OUTCOMES, RECORDING, COSTS)
 
 
 def group_of(measure: str) -> str:
-    if measure.startswith("admin_hours_"):
+    if measure.startswith("no_review_"):
+        return MONITORING
+    if measure.startswith(("admin_hours_", "access_", "utilisation_", "routine_", "requests_", "roles_")):
         return WORKLOAD
     return GROUPS.get(measure, OUTCOMES)
 
