@@ -296,6 +296,17 @@ def test_caveat_names_an_assumption_that_reverses_the_answer(folder: Path, tmp_p
     assert caveat.startswith(f"The answer on monitoring gaps under Somerset-style opt-out reverses when {label}")
 
 
+def test_a_sweep_without_the_answer_measures_leaves_the_caveat_alone(folder: Path, tmp_path: Path) -> None:
+    """A sweep saved without the answer's measures (e.g. from an older version) neither crashes nor flips the caveat."""
+    work = copy_of(folder, tmp_path)
+    rows = [
+        {"sample": 1, "label": "x=1", "parameter": "x", "level": "low", "scenario": s, "replication": 0, "measure": "no_such_measure", "value": 1.0}
+        for s in ("qof_practice", "optout_practice", "withdrawn_practice")
+    ]
+    pd.DataFrame(rows).to_parquet(work / "sweep.parquet", index=False)
+    assert "reverses" not in answer(Comparison.load(work)).caveat
+
+
 def test_bounded_measures_show_no_negative_interval_and_zero_reads_none_observed(folder: Path, html: str) -> None:
     levels = Comparison.load(folder).levels()
     assert (levels["lower"].dropna() >= 0).all()

@@ -171,6 +171,8 @@ def flip_caveat(comp: Comparison) -> str | None:
             found = diffs[(diffs["scenario"] == s) & (diffs["measure"] == measure)]
             if found.empty or s not in means or comp.baseline not in means or not found.iloc[0]["difference"]:
                 continue
+            if measure not in means.index.get_level_values("measure"):
+                continue  # a sweep saved without this measure says nothing about it
             shifted = (means[s] - means[comp.baseline]).xs(measure, level="measure")
             flipped = shifted[np.sign(shifted) == -np.sign(found.iloc[0]["difference"])]
             if len(flipped):
