@@ -283,12 +283,12 @@ def test_caveat_names_a_role_at_capacity_else_the_assumptions(folder: Path, tmp_
 
 
 def test_caveat_names_an_assumption_that_reverses_the_answer(folder: Path, tmp_path: Path) -> None:
-    """A one-way sweep saved beside the results in which opt-out has fewer overdue patients than QOF at one end."""
+    """A one-way sweep saved beside the results in which opt-out has fewer patients past their own plan than QOF at one end."""
     work = copy_of(folder, tmp_path)
     label = "population.attendance.mean=0.5"
     rows = [
         {"sample": 1, "label": label, "parameter": "population.attendance.mean", "level": "low", "scenario": s,
-         "replication": 0, "measure": "overdue_pct", "value": value}
+         "replication": 0, "measure": "missed_plan_pct", "value": value}
         for s, value in (("qof_practice", 20.0), ("optout_practice", 15.0), ("withdrawn_practice", 25.0))
     ]
     pd.DataFrame(rows).to_parquet(work / "sweep.parquet", index=False)
