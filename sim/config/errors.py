@@ -22,6 +22,10 @@ class ScenarioError(ValueError):
         where = f"{source}: {field}" if field else source
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[Path | None, str, str, str]]:
+        """Picklable, so an error raised in a worker process reaches the parent intact."""
+        return type(self), (self.file, self.field, self.problem, self.origin)
+
     @classmethod
     def listing(cls, file: Path | str | None, problems: Sequence[tuple[str, str]], origin: str = "") -> ScenarioError:
         """One error for several ``(field, problem)`` pairs: the first, then ``also field: problem`` lines."""
@@ -40,3 +44,6 @@ class ScenarioErrors(Exception):
     def __init__(self, errors: Sequence[ScenarioError]) -> None:
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
+
+    def __reduce__(self) -> tuple[type, tuple[list[ScenarioError]]]:
+        return type(self), (self.errors,)

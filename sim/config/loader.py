@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, get_origin
@@ -328,19 +329,48 @@ def apply_overrides(tree: dict[str, Any], overrides: dict[str, Any], file: Path)
 
 
 def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, last = parts = dotted.split(".")
-    if not all(parts):
-        raise _Problem(dotted, "empty field name; write the field path with single dots, e.g. population.male_share")
+    """Set ``dotted`` (``a.b``, ``a.b[0].c``) in ``tree``, stepping inside provenance mappings."""
+    steps = _steps(dotted)
     node: Any = tree
-    for i, part in enumerate(parents):
-        node = node.setdefault(part, {})
+    _check_step(node, "", steps[0])
+    for i, step in enumerate(steps[:-1]):
+        here = _join(steps[: i + 1])
+        if isinstance(step, int):
+            node = node[step]
+        else:
+            node = node.setdefault(step, {})
         if _is_leaf(node):
             node = node["value"]
-        if not isinstance(node, dict):
-            here = ".".join(parents[: i + 1])
-            raise _Problem(here, f"is {_kind(node)}, not a group of fields, so it has no field {parts[i + 1]!r}")
-    old = node.get(last)
+        _check_step(node, here, steps[i + 1])
+    last = steps[-1]
+    old = node[last] if isinstance(last, int) else node.get(last)
     node[last] = {**old, "value": value} if _is_leaf(old) else value
+
+
+def _check_step(node: Any, here: str, step: str | int) -> None:
+    """Whether ``node`` (at ``here``) has a field ``step``, or an item ``[step]``."""
+    if isinstance(step, str) and not isinstance(node, dict):
+        raise _Problem(here, f"is {_kind(node)}, not a group of fields, so it has no field {step!r}")
+    if isinstance(step, int) and not isinstance(node, list):
+        raise _Problem(here, f"is {_kind(node)}, not a list, so it has no item [{step}]")
+    if isinstance(step, int) and step >= len(node):
+        raise _Problem(here, f"has {len(node)} item(s), so it has no item [{step}]")
+
+
+def _steps(dotted: str) -> list[str | int]:
+    """``a.b[0].c`` as ``["a", "b", 0, "c"]``."""
+    steps: list[str | int] = []
+    for part in dotted.split("."):
+        match = re.fullmatch(r"([^\[\]]+)((?:\[\d+\])*)", part)
+        if match is None:
+            raise _Problem(dotted, "is not a field path; write it with single dots and [i] for list items, e.g. indicators[0].lower")
+        steps.append(match[1])
+        steps += [int(i) for i in re.findall(r"\[(\d+)\]", match[2])]
+    return steps
+
+
+def _join(steps: list[str | int]) -> str:
+    return "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in steps).lstrip(".")
 
 
 def _kind(node: Any) -> str:
