@@ -164,11 +164,11 @@ def test_staffing_table_missing_a_role(tmp_path: Path, role: str):
 
 def test_prevalences_that_cannot_be_reached(tmp_path: Path, run):
     """Today ``check`` says ok and ``run`` dies inside SciPy's root finder."""
-    text = "population:\n  conditions:\n    hypertension: {prevalence: 0.95}\n    diabetes: {prevalence: 0.95}\n"
+    text = "population:\n  conditions:\n    hypertension: {prevalence: 0.95}\n    ckd: {prevalence: 0.95}\n"
     path = scenario(tmp_path, text)
     for command in ("check", "run"):
         err = rejected(run(command, str(path)), f"{path}: population.conditions.hypertension.prevalence: 0.95 cannot be reached")
-        assert "also population.conditions.diabetes.prevalence" in err
+        assert "also population.conditions.ckd.prevalence" in err
         assert "lower the prevalence or min_age" in err
 
 

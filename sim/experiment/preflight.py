@@ -84,8 +84,9 @@ def _register_problem(spec: PopulationSpec, name: str, loaded: LoadedScenario, q
     national = loaded.scenario.population.conditions[name].prevalence
     shifted = f" (in deprivation quintile {quintile} it becomes {cond.prevalence:.3g})" if cond.prevalence != national else ""
     ages, weights = age_grid(spec.age_bands)
-    eligible = float(weights[ages >= cond.min_age].sum())
-    if cond.prevalence >= eligible:
+    eligible = float(weights[ages >= cond.min_age].sum() / weights.sum())
+    of_list = cond.prevalence * (eligible if cond.prevalence_of == "eligible" else 1.0)
+    if of_list >= eligible:
         return (
             f"{field}.prevalence",
             f"{national:g}{shifted} cannot be reached: only {eligible:.1%} of the list is aged {cond.min_age} or over "
