@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sim.config.errors import ScenarioError
+from sim.config.evaluation_checks import evaluation_problems
 from sim.config.loader import apply_overrides, blame_overrides, read_tree, split_provenance, validate
 from sim.config.regimes import regime_class
 from sim.config.schema import Scenario
@@ -86,6 +87,10 @@ def from_tree(plain: dict[str, Any], provenance: dict[str, dict[str, Any]], path
     """Validate an already-merged plain tree (used by sweeps that edit parameters)."""
     scenario = validate(Scenario, plain, path)
     assert isinstance(scenario, Scenario)
+    problems = evaluation_problems(scenario)
+    if problems:
+        (field_path, problem), *more = problems
+        raise ScenarioError(path, field_path, problem + "".join(f"\n  also {f}: {p}" for f, p in more))
     try:
         cls = regime_class(scenario.regime.policy)
     except ValueError as exc:

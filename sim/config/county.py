@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.config.evaluation import TrueEffectsSpec
 from sim.config.types import Locked, Positive, Probability
 from sim.vocabulary import CONDITIONS, Condition
 
@@ -33,6 +34,8 @@ class SchemeSpec(Locked):
     """Which practices join: drawn at random from the seed, or the largest, smallest, most or least deprived."""
     start_year: Annotated[int, Field(ge=0, le=50)] = 0
     regime: RegimeSpec
+    effects: TrueEffectsSpec | None = None
+    """Known effects injected into members from the switch (virtual evaluations); none unless stated."""
 
 
 class DeprivationSpec(Locked):

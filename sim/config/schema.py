@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sim.config.clinical import ClinicalSpec
 from sim.config.county import DeprivationSpec, RegimeSpec, SchemeSpec
 from sim.config.contract import CareSpec, ContractSpec, IndicatorSpec
+from sim.config.evaluation import EvaluationSpec
 from sim.config.types import Locked, NonNegative, Positive, Probability
 from sim.vocabulary import CONDITIONS, FRAILTY, Condition, PracticeRole
 
@@ -179,6 +180,8 @@ class Scenario(Locked):
     deprivation: DeprivationSpec
     scheme: SchemeSpec | None = None
     """A local scheme some practices join (the Somerset opt-out); none unless stated."""
+    evaluation: EvaluationSpec | None = None
+    """A virtual evaluation of the scheme (``qofsim evaluate``); none unless stated."""
 
     @model_validator(mode="after")
     def _unique_indicators(self) -> Scenario:

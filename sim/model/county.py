@@ -75,13 +75,19 @@ def scheme_members(loaded: LoadedScenario, sizes: np.ndarray, quintiles: np.ndar
         return member
     n = int(round(sc.scheme.share * count))
     tiebreak = Streams(sc.seed, 0, COUNTY_UNIT)["scheme"].permutation(count)
+    return choose_members(sc.scheme.selection, n, sizes, quintiles, tiebreak)
+
+
+def choose_members(selection: str, n: int, sizes: np.ndarray, quintiles: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """The ``n`` practices a ``selection`` rule picks, ties (and ``random``) broken by the order ``tiebreak``."""
     key = {
         "random": tiebreak,
         "largest": -sizes,
         "smallest": sizes,
         "most_deprived": -quintiles,
         "least_deprived": quintiles,
-    }[sc.scheme.selection]
+    }[selection]
+    member = np.zeros(len(sizes), dtype=bool)
     member[np.lexsort((tiebreak, key))[:n]] = True
     return member
 
