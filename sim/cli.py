@@ -1,4 +1,4 @@
-"""Command line: ``qofsim run``, ``qofsim compare``, ``qofsim report``, ``qofsim check``, ``qofsim params``."""
+"""Command line: ``qofsim run``, ``qofsim compare``, ``qofsim evaluate``, ``qofsim report``, ``qofsim check``, ``qofsim params``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ EPILOG = """examples:
   qofsim run scenarios/qof_practice.yaml --set seed=7 --set years=3
   qofsim compare scenarios/qof_practice.yaml scenarios/optout_practice.yaml --name practice -r 10
   qofsim report results/practice
+  qofsim evaluate scenarios/spqs_evaluation.yaml
   qofsim replications scenarios/qof_practice.yaml --precision 0.05
   qofsim sweep scenarios/qof_practice.yaml scenarios/optout_practice.yaml --psa 200 -r 2
   qofsim check scenarios/*.yaml
@@ -72,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--name", default="comparison", help="results folder name under --out (default: comparison)")
     _run_options(compare)
     compare.set_defaults(func=_cmd_compare)
+
+    evaluate = sub.add_parser(
+        "evaluate", help="virtual evaluation of a scheme: power to detect injected harms, records against the truth",
+        description="Simulate a pool of practices staying on QOF and switching to the scheme with each injected harm, "
+        "analyse many simulated evaluations and write FOLDER/NAME/ (power.csv, mde.csv, estimates, evaluation.html). "
+        "-r sets how many independent pools are simulated.",
+    )
+    evaluate.add_argument("scenario", type=Path, help="evaluation scenario, e.g. scenarios/spqs_evaluation.yaml")
+    _run_options(evaluate)
+    evaluate.set_defaults(func=_cmd_evaluate)
 
     _replications_parser(sub)
     _sweep_parser(sub)
@@ -244,6 +255,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _with_warmup(args: argparse.Namespace) -> list[str]:
     extra = [] if args.warmup_years is None else [f"measures.warmup_years={args.warmup_years}"]
     return [*args.overrides, *extra]
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from sim.evaluation.run import evaluate_command
+
+    (loaded,) = _load_all([args.scenario], _with_warmup(args))
+    return evaluate_command(loaded, args.out, args.replications, args.workers, args.scheduler, args.quiet, args.fresh)
 
 
 def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Namespace) -> int:
