@@ -76,10 +76,10 @@ def _power_panel(ax: Any, rows: pd.DataFrame, name: str, target: float, alpha: f
     ax.axhline(100 * alpha, color="#999999", lw=0.8, ls=":")
     ax.set_ylim(0, 102)
     ax.set_title(SHORT.get(name, name))
-    ax.set_xlabel("true harm: relative change in the measure (%)" if not MEASURE[name].from_records
+    ax.set_xlabel("true harm: relative rise (%)" if not MEASURE[name].from_records
                   else "true harm: relative fall in share controlled (%)", fontsize=9.5)
     ax.set_ylabel("evaluations finding a change (%)", fontsize=9.5)
-    ax.legend(loc="lower right", fontsize=8.5)
+    ax.legend(loc="upper left", fontsize=8.5)
 
 
 def seen_and_true(panels: dict[str, Panel], harm: float, weighted: bool, path: Path) -> Path | None:
@@ -94,7 +94,8 @@ def seen_and_true(panels: dict[str, Panel], harm: float, weighted: bool, path: P
         for ax, name in zip(axes, names, strict=True):
             _seen_panel(ax, panels, arm, name, weighted)
         axes[0].legend(loc="lower left", fontsize=8.5)
-        fig.suptitle(f"What the records show and what was true (injected harm {100 * harm:g}%): mean share controlled",
+        fig.suptitle(f"The same practices switching (injected harm {100 * harm:g}%) or staying on QOF: share controlled, "
+                     "as recorded and as it truly was",
                      x=0.01, ha="left", fontsize=12.5)
         fig.tight_layout(rect=(0, 0, 1, 0.93))
         return _save(fig, path)
@@ -104,7 +105,7 @@ def _seen_panel(ax: Any, panels: dict[str, Panel], arm: str, name: str, weighted
     qof = panels[QOF_ARM]
     quarter = np.arange(len(qof.days)) - int((~qof.post).sum())
     w = qof.list_size if weighted else np.ones_like(qof.list_size)
-    for source, who, colour in ((arm, "switching", TRUE_COLOUR), (QOF_ARM, "staying on QOF", CONTROL_COLOUR)):
+    for source, who, colour in ((arm, "if they switch", TRUE_COLOUR), (QOF_ARM, "if they stay on QOF", CONTROL_COLOUR)):
         for data, style in (("true", "-"), ("observed", "--")):
             y = panels[source].values[name][data]
             ok = ~np.isnan(y)
