@@ -24,12 +24,12 @@ HazardChange = Annotated[float, Field(gt=-1.0, le=10.0)]
 
 
 class HeldAbove(Locked):
-    """Where a patient held out of control is kept: at least this far above the factor's highest target."""
+    """Where a patient held out of control is kept: at least this far above the factor's target in the clinical layer."""
 
     sbp: Positive = 5.0
-    """mmHg above the highest systolic target (150): a held patient is measurably, not marginally, uncontrolled."""
+    """mmHg above the systolic target (150): a held patient is measurably, not marginally, uncontrolled."""
     hba1c: Positive = 0.3
-    """% above the highest HbA1c target (7.5%): twice the measurement SD, so a held patient is seldom measured controlled."""
+    """% above the HbA1c target (7.5%): twice the measurement SD, so a held patient is seldom measured controlled."""
 
 
 class TrueEffectsSpec(Locked):

@@ -81,7 +81,7 @@ def _short(value: Any) -> str:
     return text if len(text) < 90 else text[:87] + "..."
 
 
-DOC_SCENARIOS = ("base.yaml", "optout_practice.yaml", "withdrawn_practice.yaml", "qof2013_practice.yaml")
+DOC_SCENARIOS = ("base.yaml", "optout_practice.yaml", "withdrawn_practice.yaml", "qof2013_practice.yaml", "spqs_evaluation.yaml")
 
 
 def docs(scenario_dir: Path) -> str:

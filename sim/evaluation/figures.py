@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.evaluation.arms import QOF_ARM, arm_label
 from sim.evaluation.panel import MEASURE, Panel
@@ -117,6 +118,7 @@ def _seen_panel(ax: Any, panels: dict[str, Panel], arm: str, name: str, weighted
             label = f"{who}: {'true' if data == 'true' else 'recorded'}"
             ax.plot(quarter, mean, color=colour, ls=style, label=label)
     ax.axvline(-0.5, color="#444444", lw=0.9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(SHORT.get(name, name))
     ax.set_xlabel("quarters from the switch", fontsize=9.5)
     ax.set_ylabel("% controlled", fontsize=9.5)

@@ -77,11 +77,10 @@ def reported_conditions(loaded: LoadedScenario) -> set[str] | None:
 
 
 def indicator_for(loaded: LoadedScenario, measure: Measure) -> str | None:
-    """The outcome indicator of ``measure``'s risk factor on its register, if the scenario has one."""
-    for spec in loaded.scenario.indicators:
-        if spec.factor == measure.factor and spec.condition == measure.condition:
-            return spec.id
-    return None
+    """The outcome indicator of ``measure``'s risk factor on its register with the strictest target, if any
+    (DM007 HbA1c at or below 59 mmol/mol rather than DM009's 75)."""
+    found = [s for s in loaded.scenario.indicators if s.factor == measure.factor and s.condition == measure.condition]
+    return min(found, key=lambda s: (s.target, s.id)).id if found else None
 
 
 def measures_for(loaded: LoadedScenario) -> list[Measure]:

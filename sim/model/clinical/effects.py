@@ -29,7 +29,7 @@ class TrueEffects:
         )
         self.fatality = 1.0 + spec.mortality
         self.held_share = np.array([_share(spec, f) for f in FACTORS])
-        self.held_level = np.array([_highest_target(scenario, f) + getattr(spec.held_above, f, 0.0) for f in FACTORS])
+        self.held_level = np.array([scenario.clinical.factors[f].target + getattr(spec.held_above, f, 0.0) for f in FACTORS])
         self._pid = pid
         """The practice's person ids (the array itself: rows are reused by new registrants)."""
         self._streams = streams
@@ -57,9 +57,3 @@ class TrueEffects:
 
 def _share(spec: TrueEffectsSpec, factor: str) -> float:
     return float(sum(getattr(spec, channel) for channel, f in CONTROL_FACTOR.items() if f == factor))
-
-
-def _highest_target(scenario: Scenario, factor: str) -> float:
-    """The highest target any indicator (or the clinical layer) sets for ``factor``: above it a patient is uncontrolled on every one."""
-    targets = [i.target for i in scenario.indicators if i.factor == factor and i.target is not None]
-    return max([scenario.clinical.factors[factor].target, *targets])
