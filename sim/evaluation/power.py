@@ -91,10 +91,11 @@ def from_se(placebo: pd.DataFrame, target: float, alpha: float) -> float:
 
 
 def seen_vs_true(power: pd.DataFrame) -> pd.DataFrame:
-    """For each arm and measure, what the observed data suggest beside the truth and the true-data analysis."""
-    wide = power.pivot_table(index=["arm", "measure", "injected", "true_effect"], columns="data",
-                             values=["mean_estimate", "finds_harm"], aggfunc="first", dropna=False)
-    wide.columns = [f"{value}_{data}" for value, data in wide.columns]
-    out = wide.reset_index()
-    out["bias_observed"] = out.get("mean_estimate_observed") - out.get("mean_estimate_true")
+    """For each arm and measure, what the evaluator's data suggest beside the truth and the analysis of true data."""
+    keys = ["arm", "measure", "injected", "true_effect"]
+    values = ["mean_estimate", "finds_harm", "power"]
+    true = power[power.data == "true"][keys + values]
+    seen = power[power.data == "observed"][["arm", "measure", *values]]
+    out = true.merge(seen, on=["arm", "measure"], how="left", suffixes=("_true", "_observed"))
+    out["bias_observed"] = out.mean_estimate_observed - out.mean_estimate_true
     return out

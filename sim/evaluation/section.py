@@ -99,11 +99,8 @@ def _mde_block(result: Evaluated) -> str:
     for name in dict.fromkeys(result.mde.measure):
         g = result.mde[result.mde.measure == name].set_index("data")
         true, seen = g.loc["true"], g.loc["observed"] if "observed" in g.index else None
-        beyond = f"over {_pct(true.largest_simulated)}" if not np.isfinite(true.mde) else _pct(true.mde)
-        recorded = "same records" if MEASURE[name].outcome else (_pct(seen.mde) if seen is not None else "–")
-        if not MEASURE[name].outcome and seen is not None and not np.isfinite(seen.mde):
-            recorded = "not reported" if not np.isfinite(seen.mde_from_se) else f"over {_pct(seen.largest_simulated)}"
-        rows.append(f"<tr><td>{_label(name)}</td><td>{beyond}</td><td>{recorded}</td><td>{_pct(true.mde_from_se)}</td></tr>")
+        recorded = "same records" if MEASURE[name].outcome else _reached(seen)
+        rows.append(f"<tr><td>{_label(name)}</td><td>{_reached(true)}</td><td>{recorded}</td><td>{_pct(true.mde_from_se)}</td></tr>")
     return (
         f"<h3>The smallest harm detected {ev.analysis.power:.0%} of the time</h3>"
         "<table><tr><th>measure</th><th>from what truly happened</th><th>from GP records, where reported</th>"
@@ -112,6 +109,17 @@ def _mde_block(result: Evaluated) -> str:
         "deaths come from hospital and death records, which do not depend on GP recording. The last column is the "
         "approximation (t<sub>1-&alpha;/2</sub> + t<sub>power</sub>) &times; standard error, from evaluations where nothing changed.</p>"
     )
+
+
+def _reached(row: pd.Series | None) -> str:
+    """The minimum detectable harm, or why there is none."""
+    if row is None or not np.isfinite(row.mde_from_se):
+        return "not reported"
+    if np.isfinite(row.mde):
+        return _pct(row.mde)
+    if not np.isfinite(row.largest_simulated) or row.largest_simulated <= 0:
+        return "no harm simulated"
+    return f"over {_pct(row.largest_simulated)}"
 
 
 def _false_positive_block(result: Evaluated) -> str:
@@ -135,8 +143,8 @@ def _seen_block(result: Evaluated) -> str:
     for r in seen.sort_values(["measure", "injected"]).itertuples():
         rows.append(
             f"<tr><td>{_label(r.measure)}</td><td>{_pct(r.injected)}</td><td>{_pct(r.true_effect, True)}</td>"
-            f"<td>{_pct(r.mean_estimate_true, True)}</td><td>{_pct(getattr(r, 'mean_estimate_observed', np.nan), True)}</td>"
-            f"<td>{_pct(getattr(r, 'finds_harm_true', np.nan))}</td><td>{_pct(getattr(r, 'finds_harm_observed', np.nan))}</td></tr>"
+            f"<td>{_pct(r.mean_estimate_true, True)}</td><td>{_pct(r.mean_estimate_observed, True)}</td>"
+            f"<td>{_pct(r.finds_harm_true)}</td><td>{_pct(r.finds_harm_observed)}</td></tr>"
         )
     return (
         "<p>Under the scheme, most indicators are no longer reported, and what is recorded is recorded at the practice's "
