@@ -42,6 +42,8 @@ class Estimate:
 
     @property
     def relative_ci(self) -> tuple[float, float]:
+        """The interval of the estimate over the baseline, the baseline treated as known (as reports of "x% of
+        baseline" do); the test and the power rest on the estimate itself."""
         if not self.baseline:
             return np.nan, np.nan
         lo, hi = self.ci_low / self.baseline, self.ci_high / self.baseline

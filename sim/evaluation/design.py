@@ -85,16 +85,18 @@ def arm_data(panels: dict[str, Panel], arm: str, measure: str, data: str, draw: 
     return np.where(draw.switched[:, None], switched_y, control_y)
 
 
-def realised(panels: dict[str, Panel], arm: str, measure: str, draw: Draw, weighted: bool) -> float:
-    """The true relative change in the evaluation's switchers after the switch: their arm's run against their QOF run."""
+def realised(panels: dict[str, Panel], arm: str, measure: str, draw: Draw, weighted: bool) -> tuple[float, float]:
+    """The true change in the evaluation's switchers after the switch, their arm's run against their QOF run:
+    ``(absolute, relative)``, weighted as the analysis weights practices (what its estimate targets)."""
     if arm == PLACEBO:
-        return 0.0
+        return 0.0, 0.0
     qof, own = panels[QOF_ARM], panels[arm]
     rows, post = draw.practices[draw.switched], qof.post
     w = qof.list_size[draw.pool, rows] if weighted else np.ones(len(rows))
     had = np.nanmean(own.values[measure]["true"][draw.pool][np.ix_(rows, post)], axis=1)
     would = np.nanmean(qof.values[measure]["true"][draw.pool][np.ix_(rows, post)], axis=1)
-    return float(np.sum(w * (had - would)) / np.sum(w * would))
+    change = float(np.sum(w * (had - would)) / np.sum(w))
+    return change, change / float(np.sum(w * would) / np.sum(w))
 
 
 def analyse_draws(
@@ -114,7 +116,7 @@ def _rows(
         w = panels[QOF_ARM].list_size[draw.pool, draw.practices] if weighted else np.ones(len(draw.practices))
         for arm in arms:
             for name in measures:
-                truth = realised(panels, arm, name, draw, weighted)
+                change, relative = realised(panels, arm, name, draw, weighted)
                 same = MEASURE[name].outcome is not None  # hospital data: observed is what happened
                 found = {}
                 for data in ("true", "observed"):
@@ -129,5 +131,5 @@ def _rows(
                         "evaluation": draw.index, "pool": draw.pool, "arm": arm, "measure": name, "data": data,
                         "estimate": est.estimate, "se": est.se, "p": est.p, "ci_low": est.ci_low, "ci_high": est.ci_high,
                         "baseline": est.baseline, "relative": est.relative, "relative_low": low, "relative_high": high,
-                        "true_relative": truth, "switching": int(draw.switched.sum()), "controls": int((~draw.switched).sum()),
+                        "true_change": change, "true_relative": relative, "switching": int(draw.switched.sum()), "controls": int((~draw.switched).sum()),
                     }

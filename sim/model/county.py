@@ -18,6 +18,7 @@ from sim.config.schema import PopulationSpec, Scenario
 from sim.engine.clock import year_start
 from sim.engine.capacity import AppointmentBook
 from sim.engine.streams import Streams
+from sim.model.clinical.effects import TrueEffects
 from sim.model.population import condition_intercepts, generate
 from sim.model.practice import Practice
 from sim.vocabulary import PRACTICE_ROLES
@@ -169,6 +170,8 @@ def _build_practice(
     practice = Practice(profile.index, federation, sc, pop, books, streams, policy, intercepts, regime=regime, quintile=profile.quintile)
     if profile.scheme and sc.scheme is not None and sc.scheme.start_year > 0:
         practice.switch_at(year_start(sc.scheme.start_year), loaded.make_policy(scheme=True, scenario=sc), sc.scheme.regime.policy)
+    if profile.scheme and sc.scheme is not None and sc.scheme.effects is not None:
+        practice.clinical.effects = TrueEffects(sc.scheme.effects, sc, year_start(sc.scheme.start_year), pop.pid, streams)
     return practice
 
 

@@ -117,10 +117,15 @@ class HealthModel:
         ids = np.flatnonzero(pop.active)
         overdue = (pop.has[ids] & (day - reviewed_or_joined[ids] > self.overdue_days)).any(axis=1)
         rates = self.hazards.rates(pop, clinical, overdue, ids, day)
+        case_fatality = self.case_fatality
+        effects = clinical.effects
+        if effects is not None and effects.acting(day):  # a virtual evaluation's injected truth
+            rates = rates * effects.hazard
+            case_fatality = np.minimum(case_fatality * effects.fatality, 1.0)
         # draws keyed to the person and the step, every one made whether used or not,
         # so one patient's fate never shifts another's numbers
         draws = streams.for_people("events", pop.pid[ids], day).random(rates.shape)
-        fatal = streams.for_people("fatality", pop.pid[ids], day).random(rates.shape) < self.case_fatality
+        fatal = streams.for_people("fatality", pop.pid[ids], day).random(rates.shape) < case_fatality
         happened = draws < -np.expm1(-rates * days / DAYS_PER_YEAR)
         self._account_life(pop, ledger, ids, day, days)
         self._apply_events(pop, ledger, keeper, ids, happened, fatal, day)

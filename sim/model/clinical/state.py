@@ -20,6 +20,7 @@ import numpy as np
 from sim.config.clinical import FACTORS, ClinicalSpec
 from sim.engine.clock import DAYS_PER_YEAR
 from sim.engine.streams import PersonDraws
+from sim.model.clinical.effects import TrueEffects
 from sim.model.population import Population
 from sim.vocabulary import CONDITIONS
 
@@ -39,6 +40,8 @@ class ClinicalState:
         self.tendency = np.ones((n, len(spec.events)))
         self._step_effect = np.array([spec.factors[x].step_effect for x in FACTORS])
         self.monitored = np.array([[c in spec.factors[x].monitored_for for c in CONDITIONS] for x in FACTORS])
+        self.effects: TrueEffects | None = None
+        """Known effects injected from a day (virtual evaluations); read by :meth:`levels` and the health step."""
         self.init_rows(np.arange(n), pop, draws, day=0)
 
     # --------------------------------------------------------------- set-up
@@ -97,8 +100,10 @@ class ClinicalState:
         """True risk-factor levels ``[patients, factors]`` at ``day`` (NaN where a factor does not apply)."""
         years = day / DAYS_PER_YEAR
         treated = self.steps[ids] * self._step_effect * self.adherence(ids, day)[:, None]
-        x = self.u0[ids] + self.drift[ids] * years - treated
-        return np.where(self.has_factor[ids], x, np.nan)
+        x = np.where(self.has_factor[ids], self.u0[ids] + self.drift[ids] * years - treated, np.nan)
+        if self.effects is not None and self.effects.acting(day):  # a virtual evaluation's injected truth
+            x = self.effects.hold(x, ids)
+        return x
 
     # --------------------------------------------------------------- reviews
     def review(
