@@ -72,6 +72,7 @@ def section_html(result: Evaluated, figures: dict[str, Path | None]) -> str:
         f"{'difference-in-differences' if ev.analysis.method == 'did' else 'controlled interrupted time series'} "
         f"with errors clustered by practice, as published practice-level evaluations do. "
         f"{info['evaluations']} evaluations per harm.</p>",
+        _headline(result),
         _mde_block(result),
         "<h3>Power: how often an evaluation finds the change</h3>",
         _img(figures.get("power"), "power curves"),
@@ -86,6 +87,20 @@ def section_html(result: Evaluated, figures: dict[str, Path | None]) -> str:
         "</section>",
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _headline(result: Evaluated) -> str:
+    """The answer in one sentence: the smallest harms seen reliably, from what truly happened."""
+    ev = result.loaded.scenario.evaluation
+    assert ev is not None
+    true = result.mde[(result.mde.data == "true") & result.mde.mde.notna()]
+    if true.empty:
+        return "<p><strong>No injected harm was large enough to be detected reliably.</strong></p>"
+    parts = [f"{'a rise' if MEASURE[r.measure].harm_sign > 0 else 'a fall'} of {_pct(r.mde)} in "
+             f"{'the share of ' if MEASURE[r.measure].from_records else ''}{escape(MEASURE[r.measure].label)}"
+             for r in true.itertuples()]
+    return (f"<p><strong>In short: an evaluation of this size would detect, {ev.analysis.power:.0%} of the time, "
+            f"{'; '.join(parts)}. Smaller harms would often go unseen.</strong></p>")
 
 
 def _label(name: str) -> str:
