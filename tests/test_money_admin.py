@@ -86,3 +86,21 @@ def test_federation_staff_carry_funding_and_cost():
     assert h["practice_income_net_gbp_per_1000_patients"] == pytest.approx(
         h["qof_income_gbp_per_1000_patients"] - h["federation_staff_cost_gbp_per_1000_patients"]
     )
+
+
+def test_a_practice_joining_the_scheme_keeps_its_last_qof_years_income():
+    """A member switching to the scheme in year 1 is paid, every year after, what QOF paid it in year 0."""
+    from conftest import SCENARIOS
+
+    over = {"practices.count": 4, "practices.federation_size": 4, "practices.list_size_mean": 1500, "practices.list_size_cv": 0.0,
+            "years": 3, "scheme.share": 0.5, "scheme.start_year": 1}
+    run = cached_run(SCENARIOS / "somerset_county.yaml", over)
+    qof = run.tables["qof"]
+    members = set(run.tables["practices"].query("regime == 'careplan'").practice)
+    assert members
+    for practice in members:
+        mine = qof[qof.practice == practice]
+        earned = mine[mine.year == 0]["income_on_achievement_gbp"].sum()
+        paid = mine.groupby("year")["income_gbp"].sum()
+        assert paid[0] == pytest.approx(earned)
+        assert paid[1] == pytest.approx(earned) and paid[2] == pytest.approx(earned)
