@@ -104,6 +104,8 @@ class IndicatorSpec(Locked):
     min_age: Annotated[int, Field(ge=0, le=110)] = 0
     max_age: Annotated[int, Field(ge=1, le=111)] = 111
     women_only: bool = False
+    completeness: Probability | None = None
+    """Chance a review does this item, overriding ``care.item_completeness`` (e.g. a screening test few take up)."""
     investigation: bool = False
     """Needs an investigation a service may not provide (exception criterion I)."""
     prevalence_adjusted: bool = True

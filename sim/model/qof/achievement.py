@@ -95,6 +95,9 @@ def masks(practice: PracticeView, i: int, on_day: int) -> Masks:
         else:
             delivered = care.item_delivered[:, i] >= since
     recorded &= eligible
+    if spec.window == "since_diagnosis":  # "never" must not count as done before a diagnosis dated "never"
+        recorded &= care.last_recorded[:, i] > NEVER
+        delivered &= care.item_delivered[:, i] > NEVER
     ind_coded = care.ind_excepted_fy[:, i] == fy
     reg_coded = care.excepted_fy[:, k] == fy
     reason = np.where(ind_coded, care.ind_excepted_reason[:, i], np.where(reg_coded, care.excepted_reason[:, k], 0))

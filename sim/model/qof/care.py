@@ -26,7 +26,7 @@ import numpy as np
 from sim.config.clinical import FACTORS
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, financial_year, year_start
 from sim.model.qof.indicators import OUTCOME, TREATMENT, Indicators
-from sim.vocabulary import CONDITIONS, FRAILTY
+from sim.vocabulary import CONDITIONS, FRAILTY, ITEMS
 
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
@@ -77,6 +77,10 @@ class QofCare:
         """Drugs a review starts for each indicator (of alternatives, the first listed)."""
         self._flu_conditions = np.unique(indicators.condition[indicators.flu])
         self._treatment_inds = np.flatnonzero(indicators.kind == TREATMENT)
+        by_kind = np.array([self.spec.item_completeness.get(item, 1.0) for item in ITEMS])
+        own = np.array([s.completeness if s.completeness is not None else np.nan for s in indicators.specs])
+        self.completeness = np.where(np.isnan(own), by_kind[np.maximum(indicators.item, 0)], own)
+        """Chance a review does each indicator's item: the indicator's own, else by item kind."""
         self.member = np.zeros((n, len(indicators)), dtype=bool)
         """Cached indicator populations ``[patient, indicator]`` for review-time decisions (see :meth:`refresh`)."""
         self.contra = np.zeros((n, len(indicators)), dtype=bool)

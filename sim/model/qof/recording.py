@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.clock import NEVER
-from sim.vocabulary import ITEMS
 
 if TYPE_CHECKING:
     from sim.model.policies.base import Policy
@@ -39,7 +38,7 @@ def code_items(
     done = p > 0
     done[:, outcome] &= measured[:, ind.factor[outcome]]
     process = ~outcome & ind.coded_at_review
-    complete = completeness(practice)[ind.item]
+    complete = practice.qof_care.completeness
     done[:, process] &= practice.streams["item_delivery"].random((len(ids), ind.n_groups))[:, ind.group[process]] < complete[process]
     rows, cols = np.nonzero(done)
     care.item_delivered[ids[rows], cols] = day
@@ -53,12 +52,6 @@ def code_items(
     return coded
 
 
-def completeness(practice: PracticeView) -> np.ndarray:
-    """Chance a review does an item, by item kind (``care.item_completeness``)."""
-    given = practice.scenario.care.item_completeness
-    return np.array([given.get(item, 1.0) for item in ITEMS])
-
-
 def seed_items(practice: PracticeView, rows: np.ndarray) -> None:
     """History before the run: each process item was done (and coded) at the last review with
     the same completeness, so the record starts with the gaps reviews leave."""
@@ -66,7 +59,7 @@ def seed_items(practice: PracticeView, rows: np.ndarray) -> None:
     care.item_delivered[rows] = care.last_recorded[rows]
     process = np.flatnonzero(~ind.outcome & ind.coded_at_review)
     draw = practice.streams["history_items"].random((len(rows), ind.n_groups))[:, ind.group[process]]
-    missed = draw >= completeness(practice)[ind.item[process]]
+    missed = draw >= practice.qof_care.completeness[process]
     sub = np.ix_(rows, process)
     care.item_delivered[sub] = np.where(missed, NEVER, care.item_delivered[sub])
     care.last_recorded[sub] = np.where(missed, NEVER, care.last_recorded[sub])
