@@ -14,10 +14,11 @@ from test_qof import DM, ON_DAY, SCENARIO, hand_practice, record, spec
 
 
 def income_practice():
-    """1,000 patients, 100 on the diabetes register; one 10-point indicator half achieved (5 points)."""
+    """1,000 patients (200 children), 100 on the diabetes register; one 10-point indicator half achieved (5 points)."""
     specs = [spec(id="ADJ", window=12, lower=0, upper=100, pts=10), spec(id="FLAT", window=12, lower=0, upper=100, pts=10, prevalence_adjusted=False)]
     practice = hand_practice(1000, specs)
     practice.pop.has[100:, DM] = False
+    practice.pop.age[800:] = 8.0  # below the diabetes register's 17: outside the prevalence base
     for who in range(50):
         record(practice, who, ON_DAY - 10, 0)
         record(practice, who, ON_DAY - 10, 1)
@@ -30,7 +31,8 @@ def test_income_follows_the_formula_on_a_hand_computed_practice():
     assert adj["points_recorded"] == pytest.approx(5.0)
     pound, national_list = 156.92, 7052
     cpi = 1000 / national_list
-    apdf = (100 / 1000) / SCENARIO.population.conditions["diabetes"].prevalence
+    assert SCENARIO.population.conditions["diabetes"].prevalence_of == "eligible"  # 6.4% is of patients aged 17+
+    apdf = (100 / 800) / SCENARIO.contract.national_prevalence["diabetes"]
     assert SCENARIO.contract.pound_per_point == pound and SCENARIO.contract.national_list_size == national_list
     assert adj["income_gbp"] == pytest.approx(5 * pound * cpi * apdf)
     assert flat["income_gbp"] == pytest.approx(5 * pound * cpi)
@@ -40,7 +42,7 @@ def test_income_scales_with_register_prevalence():
     """Twice the register (and the same achievement) earns twice the prevalence-adjusted pounds per point."""
     practice = income_practice()
     before = payment_factors(practice, ON_DAY)
-    practice.pop.has[100:200, DM] = True
+    practice.pop.has[100:200, DM] = True  # adults (ages 60)
     after = payment_factors(practice, ON_DAY)
     assert after[0] == pytest.approx(2 * before[0])
     assert after[1] == pytest.approx(before[1])
@@ -93,7 +95,7 @@ def test_a_practice_joining_the_scheme_keeps_its_last_qof_years_income():
     from conftest import SCENARIOS
 
     over = {"practices.count": 4, "practices.federation_size": 4, "practices.list_size_mean": 1500, "practices.list_size_cv": 0.0,
-            "years": 3, "scheme.share": 0.5, "scheme.start_year": 1}
+            "years": 3, "measures.warmup_years": 0, "scheme.share": 0.5, "scheme.start_year": 1}
     run = cached_run(SCENARIOS / "somerset_county.yaml", over)
     qof = run.tables["qof"]
     members = set(run.tables["practices"].query("regime == 'careplan'").practice)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.clock import DAYS_PER_YEAR
+
 if TYPE_CHECKING:
     from sim.model.view import PracticeView
 
@@ -30,11 +32,25 @@ def payment_factors(practice: PracticeView, day: int) -> np.ndarray:
     if list_size == 0:
         return np.zeros(len(ind))
     cpi = list_size / contract.national_list_size
-    register = (pop.has & pop.active[:, None]).sum(axis=0) / list_size
+    prevalence = register_prevalence(practice, day)
     national = np.array([contract.national_prevalence[c] for c in _conditions(ind)])
-    apdf = register[ind.condition] / national
+    apdf = prevalence[ind.condition] / national
     adjusted = np.array([s.prevalence_adjusted for s in ind.specs])
     return contract.pound_per_point * cpi * np.where(adjusted, apdf, 1.0)
+
+
+def register_prevalence(practice: PracticeView, day: int) -> np.ndarray:
+    """Each register's prevalence in the practice, on the basis the national figure uses
+    (``population.conditions.*.prevalence_of``: the whole list, or patients old enough for it)."""
+    pop = practice.pop
+    active = pop.active
+    register = (pop.has & active[:, None]).sum(axis=0)
+    age = pop.age + day / DAYS_PER_YEAR
+    base = []
+    for spec in practice.scenario.population.conditions.values():
+        eligible = spec.prevalence_of == "eligible"
+        base.append(float((active & (age >= spec.min_age)).sum()) if eligible else float(active.sum()))
+    return register / np.maximum(np.array(base), 1.0)
 
 
 def _conditions(ind: object) -> list[str]:
