@@ -114,7 +114,7 @@ def _mde_block(result: Evaluated) -> str:
     for name in dict.fromkeys(result.mde.measure):
         g = result.mde[result.mde.measure == name].set_index("data")
         true, seen = g.loc["true"], g.loc["observed"] if "observed" in g.index else None
-        recorded = "same records" if MEASURE[name].outcome else _reached(seen)
+        recorded = "same records" if MEASURE[name].outcome else _recorded(result, name, seen)
         rows.append(f"<tr><td>{_label(name)}</td><td>{_reached(true)}</td><td>{recorded}</td><td>{_pct(true.mde_from_se)}</td></tr>")
     return (
         f"<h3>The smallest harm detected {ev.analysis.power:.0%} of the time</h3>"
@@ -124,6 +124,17 @@ def _mde_block(result: Evaluated) -> str:
         "deaths come from hospital and death records, which do not depend on GP recording. The last column is the "
         "approximation (t<sub>1-&alpha;/2</sub> + t<sub>power</sub>) &times; standard error, from evaluations where nothing changed.</p>"
     )
+
+
+def _recorded(result: Evaluated, name: str, row: pd.Series | None) -> str:
+    """The records' minimum detectable harm, unless the records cannot see the scheme's practices or are biased."""
+    seen = result.seen[(result.seen.measure == name) & (result.seen.arm != PLACEBO)]
+    if seen.power_observed.isna().all():
+        return "not reported"
+    bias = seen.bias_observed.abs().max()
+    if row is not None and np.isfinite(row.mde_from_se) and bias > row.mde_from_se / 2:
+        return f"biased (off by up to {_pct(bias)}: below)"
+    return _reached(row)
 
 
 def _reached(row: pd.Series | None) -> str:
