@@ -138,10 +138,10 @@ def _gap_table(results: list[tuple[Task, FederationResult]]) -> pd.DataFrame:
     for rep, feds in by_rep.items():
         days = feds[0].gap_days
         regimes = sorted({regime for f in feds for snap in f.gaps for regime in snap})
+        empty = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)
+        s, k, m = np.meshgrid(np.arange(len(days)), np.arange(len(CONDITIONS)), np.arange(GAP_MONTHS), indexing="ij")
         for regime in regimes:
-            empty = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)
             hist = np.sum([np.stack([snap.get(regime, empty) for snap in f.gaps]) for f in feds], axis=0)
-            s, k, m = np.meshgrid(np.arange(len(days)), np.arange(len(CONDITIONS)), np.arange(GAP_MONTHS), indexing="ij")
             frames.append(
                 pd.DataFrame(
                     {

@@ -8,7 +8,9 @@ with that seed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import simpy
@@ -22,6 +24,8 @@ from sim.model.clinical.effects import TrueEffects
 from sim.model.population import condition_intercepts, generate
 from sim.model.practice import Practice
 from sim.vocabulary import PRACTICE_ROLES
+
+T = TypeVar("T")
 
 COUNTY_UNIT = 2**31 - 1
 """Stream unit for county-level draws (practice list sizes), apart from every practice."""
@@ -102,16 +106,26 @@ def practice_profiles(loaded: LoadedScenario) -> list[PracticeProfile]:
 
 def practice_scenario(loaded: LoadedScenario, quintile: int) -> Scenario:
     """The scenario as a practice in ``quintile`` sees it: prevalence, response and dissent shifted."""
-    key = (id(loaded.scenario), quintile)
-    if len(_VARIANTS) > 256:  # long-lived sweep workers see many scenarios
-        _VARIANTS.clear()
-    if key not in _VARIANTS:
-        _VARIANTS[key] = (loaded.scenario, _practice_scenario(loaded.scenario, quintile))
-    return _VARIANTS[key][1]
+    return _memo(_VARIANTS, loaded.scenario, quintile, lambda: _practice_scenario(loaded.scenario, quintile))
 
 
-_VARIANTS: dict[tuple[int, int], tuple[Scenario, Scenario]] = {}
-"""Per-quintile variants of a scenario (the scenario is kept so its id is not reused)."""
+_VARIANTS: dict[tuple[int, object], tuple[object, object]] = {}
+"""Per-quintile variants of a scenario."""
+
+_INTERCEPTS: dict[tuple[int, object], tuple[object, object]] = {}
+"""Register intercepts of each population."""
+
+
+def _memo(table: dict[tuple[int, object], tuple[object, object]], owner: object, key: object, make: Callable[[], T]) -> T:
+    """``make()`` once per (``owner``, ``key``). Pydantic objects holding dicts cannot be hashed,
+    so entries are keyed by the owner's id and keep the owner alive so the id is not reused;
+    long-lived sweep workers see many scenarios, so the table is emptied past 256 entries."""
+    if len(table) > 256:
+        table.clear()
+    slot = (id(owner), key)
+    if slot not in table:
+        table[slot] = (owner, make())
+    return table[slot][1]  # type: ignore[return-value]
 
 
 def _practice_scenario(sc: Scenario, quintile: int) -> Scenario:
@@ -177,15 +191,7 @@ def _build_practice(
 
 def _intercepts(population: PopulationSpec) -> np.ndarray:
     """Register intercepts of a population, solved once per population object."""
-    key = id(population)
-    if len(_INTERCEPTS) > 256:
-        _INTERCEPTS.clear()
-    if key not in _INTERCEPTS:
-        _INTERCEPTS[key] = (population, condition_intercepts(population))
-    return _INTERCEPTS[key][1]
-
-
-_INTERCEPTS: dict[int, tuple[PopulationSpec, np.ndarray]] = {}
+    return _memo(_INTERCEPTS, population, None, lambda: condition_intercepts(population))
 
 
 def _practice_books(env: simpy.Environment, loaded: LoadedScenario, list_size: int) -> dict[int, AppointmentBook]:
