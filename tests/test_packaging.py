@@ -62,7 +62,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
     return dict(action.choices)
 
 
-@pytest.mark.parametrize("command", ["replications", "sweep", "check", "run", "compare", "report", "params"])
+@pytest.mark.parametrize("command", ["replications", "sweep", "check", "run", "compare", "report", "params", "evaluate"])
 def test_every_option_is_documented(command: str):
     parser = subcommands()[command]
     undocumented = [a.dest for a in parser._actions if not a.help and a.dest != "help"]
@@ -75,7 +75,7 @@ def test_every_option_is_documented(command: str):
 
 def test_dash_o_is_the_results_folder_in_every_command():
     with_o = {name: p for name, p in subcommands().items() if any("-o" in a.option_strings for a in p._actions)}
-    assert set(with_o) == {"run", "compare", "replications", "sweep"}
+    assert set(with_o) == {"run", "compare", "replications", "sweep", "evaluate"}
     for name, parser in with_o.items():
         (action,) = [a for a in parser._actions if "-o" in a.option_strings]
         assert (action.dest, action.metavar, action.default) == ("out", "FOLDER", Path("results")), name
