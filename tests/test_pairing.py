@@ -20,6 +20,8 @@ from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
 from sim.engine.streams import Streams
 from sim.experiment.runner import simulate_federation
+from sim.model.county import build_federation
+from sim.model.practice import Practice
 from sim.vocabulary import CONDITIONS
 
 PAIRED = {"years": 3, "practices.list_size_mean": 2500}
@@ -35,18 +37,24 @@ DIABETES = CONDITIONS.index("diabetes")
 
 
 def _run(path, overrides: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[int, list]]:
-    """Simulate one practice and log every event as ``pid -> [(day, event), ...]``."""
+    """Simulate one practice and log every event and diagnosis as ``pid -> [(day, what), ...]``."""
     log: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    apply = health.HealthModel._apply_events
+    apply, diagnose = health.HealthModel._apply_events, Practice.diagnose
 
-    def spy(model, pop, ledger, keeper, ids, happened, *rest):
+    def spy_events(model, pop, ledger, keeper, ids, happened, *rest):
         day = next(r for r in rest if isinstance(r, (int, np.integer)))
         for row, j in zip(*np.nonzero(happened)):
             log[int(pop.pid[ids[row]])].append((day, EVENTS[j]))
         return apply(model, pop, ledger, keeper, ids, happened, *rest)
 
+    def spy_diagnose(practice, ids, k, day):
+        for pid in practice.pop.pid[ids]:
+            log[int(pid)].append((day, f"diagnosed {CONDITIONS[k]}"))
+        return diagnose(practice, ids, k, day)
+
     with monkeypatch.context() as m:
-        m.setattr(health.HealthModel, "_apply_events", spy)
+        m.setattr(health.HealthModel, "_apply_events", spy_events)
+        m.setattr(Practice, "diagnose", spy_diagnose)
         fed = simulate_federation(load_scenario(path, overrides), 0, 0)
     return fed, log
 
@@ -98,11 +106,10 @@ def test_patients_without_a_register_live_the_same_life_under_both_regimes(monke
     """QOF and opt-out review nobody without a long-term condition: their events and moves are identical."""
     (q, log_q), (o, log_o) = _run(QOF, PAIRED, monkeypatch), _run(OPTOUT, PAIRED, monkeypatch)
     pq, po = q.practices[0], o.practices[0]
-    # patients of the starting list never on a register in either arm (a register only grows while alive)
-    initial = np.arange(pq.pop.size)
-    on_register = set(pq.pop.pid[pq.pop.has.any(axis=1)]) | set(po.pop.pid[po.pop.has.any(axis=1)])
-    diagnosed = {p for log in (log_q, log_o) for p, ev in log.items() if any(e in ("mi", "stroke", "hf_admission") for _, e in ev)}
-    free = [p for p in initial if p not in on_register and p not in diagnosed]
+    # patients of the starting list never on a register in either arm
+    start = build_federation(load_scenario(QOF, PAIRED), 0, 0).practices[0].pop
+    diagnosed = {p for log in (log_q, log_o) for p, what in log.items() if any(w.startswith("diagnosed") for _, w in what)}
+    free = [p for p in np.flatnonzero(~start.has.any(axis=1)) if p not in diagnosed]
     assert len(free) > 500
     assert {p: log_q.get(p) for p in free} == {p: log_o.get(p) for p in free}
     alive_q, alive_o = set(pq.pop.pid[pq.pop.active]), set(po.pop.pid[po.pop.active])
