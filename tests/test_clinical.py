@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim.model.clinical.health as health
-from sim.vocabulary import CONDITIONS
+from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
 from sim.model.county import build_federation, list_sizes
@@ -217,3 +217,29 @@ def test_hba1c_intensification_matches_khunti_at_the_target_the_model_acts_at():
     waiting = (clinical.steps[ids, j] == 0).mean()
     assert len(ids) > 3000
     assert abs(waiting - 0.5 ** (2 / 1.9)) < 0.03, waiting
+
+
+# ------------------------------------------------------------------ timing within the step
+def _admissions_after_reviews(review_day: int | None) -> float:
+    """COPD-type admissions in one 91-day step when register patients are reviewed on ``review_day``."""
+    over = {"practices.list_size_mean": 8000, "clinical.leave_rate": 0.0, "clinical.incidence_trend": {}}
+    over.update({f"clinical.events.{e}.base_per_1000": 0 for e in EVENTS if e != "copd_admission"})
+    over.update({
+        "clinical.events.copd_admission.eligible": [],  # everyone at risk, so the cohort is large
+        "clinical.events.copd_admission.base_per_1000": 3000,
+        "clinical.events.copd_admission.review_effect": 0.9,
+    })
+    practice = build_federation(load_scenario(QOF, over), 0, 0).practices[0]
+    practice.clinical.reinforced[:] = -3 * 365  # adherence has waned to its floor
+    if review_day is not None:
+        ids = np.flatnonzero(practice.pop.has.any(axis=1))
+        practice.deliver(ids, practice.pop.has[ids], review_day, np.full(len(ids), PRACTICE_ROLES.index("nurse")))
+    practice.health(91, 91)
+    return practice.ledger.outcomes[("event_copd_admission", "", "")]
+
+
+def test_a_review_protects_from_its_day_not_the_whole_step():
+    """A review on day 1 of a quarter prevents more admissions than one on day 90, which prevents almost none."""
+    early, late, none = (_admissions_after_reviews(d) for d in (1, 90, None))
+    assert early < late < none or early < late == none
+    assert none - late < 0.1 * (none - early), (early, late, none)

@@ -282,6 +282,7 @@ class Practice:
         if len(ids) == 0:
             return
         care = self.care
+        self.health_model.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
         cover = cover & self.pop.has[ids]
         rows, cols = np.nonzero(cover)
         care.last_delivered[ids[rows], cols] = day

@@ -1,8 +1,9 @@
 """The quarterly health step of a practice's list: events, deaths, new diagnoses, moves.
 
-Every ``step_days`` each registered patient's hazards are evaluated from their
-current risk factors, age, sex, registers and review history; events are drawn
-for the interval; events change the patient (an MI puts them on the CHD
+Every ``step_days`` events are drawn for each registered patient from their
+exposure over the step: hazards from risk factors, age, sex, registers and review
+history, integrated piecewise between reviews (a review changes levels and
+adherence from its day on, not for the whole step). Events change the patient (an MI puts them on the CHD
 register, a death ends all activity). Patients also develop new conditions as
 they age, leave the list, and are replaced by new registrants.
 
@@ -82,8 +83,11 @@ class Hazards:
         self.reference = np.array([spec.factors[x].reference for x in FACTORS])
         self.unit = np.array([FACTOR_UNIT[x] for x in FACTORS])
 
-    def rates(self, pop: Population, clinical: ClinicalState, overdue: np.ndarray, ids: np.ndarray, day: float) -> np.ndarray:
-        """Hazards ``[patients, events]`` per person-year at ``day``; ``overdue`` flags patients overdue a review."""
+    def rates(
+        self, pop: Population, clinical: ClinicalState, overdue: np.ndarray, ids: np.ndarray, day: float | np.ndarray
+    ) -> np.ndarray:
+        """Hazards ``[patients, events]`` per person-year at ``day`` (one day, or one per patient);
+        ``overdue`` flags patients overdue a review."""
         age = pop.age[ids] + day / DAYS_PER_YEAR
         has = pop.has[ids]
         hasf = has.astype(np.float64)
@@ -108,6 +112,34 @@ class HealthModel:
         self.incidence = IncidenceCurve(scenario, intercepts)
         self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
         self.case_fatality = np.array([ev.case_fatality for ev in scenario.clinical.events.values()])
+        self._exposure = np.zeros((0, len(EVENTS)))
+        """Cumulative hazard ``[rows, events]`` of the current step, accrued so far."""
+        self._accrued_to = np.zeros(0)
+        """Day up to which each row's exposure has been accrued."""
+
+    def accrue(
+        self, pop: Population, clinical: ClinicalState, reviewed_or_joined: np.ndarray, ids: np.ndarray, day: float
+    ) -> None:
+        """Add the exposure of ``ids`` from their last accrual to ``day``, at the state they were in.
+
+        Called before a review changes a patient's levels or adherence, and for everyone
+        at the end of a step, so a step's hazard is the sum over the stretches between
+        reviews, each evaluated at its midpoint: a review on day 90 of a 91-day step
+        protects one day, not the quarter. ``reviewed_or_joined`` is ``[ids, conditions]``.
+        """
+        if len(self._accrued_to) < pop.size:
+            grow = pop.size - len(self._accrued_to)
+            self._exposure = np.vstack([self._exposure, np.zeros((grow, len(EVENTS)))])
+            self._accrued_to = np.concatenate([self._accrued_to, np.zeros(grow)])
+        start = self._accrued_to[ids]
+        mid = (start + day) / 2
+        overdue = (pop.has[ids] & (mid[:, None] - reviewed_or_joined > self.overdue_days)).any(axis=1)
+        rates = self.hazards.rates(pop, clinical, overdue, ids, mid)
+        effects = clinical.effects
+        if effects is not None:  # a virtual evaluation's injected truth, on the stretches from its start
+            rates *= np.where(effects.acting(mid)[:, None], effects.hazard, 1.0)
+        self._exposure[ids] += rates * ((day - start) / DAYS_PER_YEAR)[:, None]
+        self._accrued_to[ids] = day
 
     def step(
         self, pop: Population, clinical: ClinicalState, streams: Streams, ledger: Ledger, keeper: ListKeeper,
@@ -115,22 +147,23 @@ class HealthModel:
     ) -> None:
         """Advance every registered patient's health by ``days`` ending at ``day``."""
         ids = np.flatnonzero(pop.active)
-        overdue = (pop.has[ids] & (day - reviewed_or_joined[ids] > self.overdue_days)).any(axis=1)
-        rates = self.hazards.rates(pop, clinical, overdue, ids, day)
+        self.accrue(pop, clinical, reviewed_or_joined[ids], ids, day)
+        exposure = self._exposure[ids]
         case_fatality = self.case_fatality
         effects = clinical.effects
         if effects is not None and effects.acting(day):  # a virtual evaluation's injected truth
-            rates = rates * effects.hazard
             case_fatality = np.minimum(case_fatality * effects.fatality, 1.0)
         # draws keyed to the person and the step, every one made whether used or not,
         # so one patient's fate never shifts another's numbers
-        draws = streams.for_people("events", pop.pid[ids], day).random(rates.shape)
-        fatal = streams.for_people("fatality", pop.pid[ids], day).random(rates.shape) < case_fatality
-        happened = draws < -np.expm1(-rates * days / DAYS_PER_YEAR)
+        draws = streams.for_people("events", pop.pid[ids], day).random(exposure.shape)
+        fatal = streams.for_people("fatality", pop.pid[ids], day).random(exposure.shape) < case_fatality
+        happened = draws < -np.expm1(-exposure)
         self._account_life(pop, ledger, ids, day, days)
         self._apply_events(pop, ledger, keeper, ids, happened, fatal, day)
         self._new_diagnoses(pop, streams, keeper, day, days)
         self._moves(pop, streams, ledger, keeper, day, days)
+        self._exposure[:] = 0.0  # the next step starts afresh, for new registrants too
+        self._accrued_to[:] = day
 
     def _account_life(self, pop: Population, ledger: Ledger, ids: np.ndarray, day: int, days: float) -> None:
         spec = self.spec

@@ -90,19 +90,22 @@ class ClinicalState:
             self.u0[fresh, j] = level - self.drift[fresh, j] * day / DAYS_PER_YEAR
 
     # ------------------------------------------------------------ evaluation
-    def adherence(self, ids: np.ndarray | slice, day: float) -> np.ndarray:
+    def adherence(self, ids: np.ndarray | slice, day: float | np.ndarray) -> np.ndarray:
         ad = self.spec.adherence
         peak = self.peak[ids]
         floor = ad.floor_share * peak
         return floor + (peak - floor) * np.exp(-(day - self.reinforced[ids]) / ad.waning_days)
 
-    def levels(self, ids: np.ndarray | slice, day: float) -> np.ndarray:
-        """True risk-factor levels ``[patients, factors]`` at ``day`` (NaN where a factor does not apply)."""
-        years = day / DAYS_PER_YEAR
+    def levels(self, ids: np.ndarray | slice, day: float | np.ndarray) -> np.ndarray:
+        """True risk-factor levels ``[patients, factors]`` at ``day`` (one day, or one per patient;
+        NaN where a factor does not apply)."""
+        years = np.asarray(day, dtype=np.float64)[..., None] / DAYS_PER_YEAR
         treated = self.steps[ids] * self._step_effect * self.adherence(ids, day)[:, None]
         x = np.where(self.has_factor[ids], self.u0[ids] + self.drift[ids] * years - treated, np.nan)
-        if self.effects is not None and self.effects.acting(day):  # a virtual evaluation's injected truth
-            x = self.effects.hold(x, ids)
+        if self.effects is not None:  # a virtual evaluation's injected truth, from its start (day may differ by patient)
+            acting = np.asarray(self.effects.acting(day))
+            if acting.any():
+                x = np.where(acting[..., None], self.effects.hold(x, ids), x)
         return x
 
     # --------------------------------------------------------------- reviews
@@ -137,6 +140,6 @@ class ClinicalState:
             self.peak[ids] = np.minimum(self.peak[ids] + boost, 1.0)
         self.reinforced[ids] = day
 
-    def review_multiplier(self, ids: np.ndarray | slice, day: float) -> np.ndarray:
+    def review_multiplier(self, ids: np.ndarray | slice, day: float | np.ndarray) -> np.ndarray:
         """Adherence as a share of full adherence, for hazards that reviews reduce."""
         return self.adherence(ids, day)
