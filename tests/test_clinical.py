@@ -243,3 +243,22 @@ def test_a_review_protects_from_its_day_not_the_whole_step():
     early, late, none = (_admissions_after_reviews(d) for d in (1, 90, None))
     assert early < late < none or early < late == none
     assert none - late < 0.1 * (none - early), (early, late, none)
+
+
+def test_patients_who_die_early_in_a_step_accumulate_nothing_after():
+    """If everyone dies at the very start of a step, the step has no other events, costs, diagnoses or life-years."""
+    over = {"practices.list_size_mean": 3000, "clinical.incidence_trend": {"diabetes": 2.0}}
+    over.update({
+        "clinical.events.death.base_per_1000": 1e9,
+        "clinical.events.acsc_admission.eligible": [],
+        "clinical.events.acsc_admission.base_per_1000": 2000,
+    })
+    practice = build_federation(load_scenario(QOF, over), 0, 0).practices[0]
+    n = practice.pop.size
+    practice.health(91, 91)
+    got = practice.ledger.outcomes
+    assert got[("deaths", "", "")] == n
+    assert got[("event_acsc_admission", "", "")] <= 0.002 * n
+    assert got[("cost_events", "", "")] <= 0.002 * n * 1800
+    assert got.get(("new_diagnoses", "", "diabetes"), 0) <= 0.001 * n
+    assert got[("life_years", "", "")] <= 0.001 * n * 91 / 365

@@ -21,6 +21,7 @@ diabetes-related share of deaths only).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -112,6 +113,9 @@ class HealthModel:
         self.incidence = IncidenceCurve(scenario, intercepts)
         self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
         self.case_fatality = np.array([ev.case_fatality for ev in scenario.clinical.events.values()])
+        with np.errstate(divide="ignore"):
+            self.leave_hazard = -np.log1p(-scenario.clinical.leave_rate)
+            """``leave_rate`` is a share of the list a year: the hazard that leaves that share in a year."""
         self._exposure = np.zeros((0, len(EVENTS)))
         """Cumulative hazard ``[rows, events]`` of the current step, accrued so far."""
         self._accrued_to = np.zeros(0)
@@ -145,40 +149,70 @@ class HealthModel:
         self, pop: Population, clinical: ClinicalState, streams: Streams, ledger: Ledger, keeper: ListKeeper,
         reviewed_or_joined: np.ndarray, day: int, days: float,
     ) -> None:
-        """Advance every registered patient's health by ``days`` ending at ``day``."""
+        """Advance every registered patient's health by ``days`` ending at ``day``.
+
+        Events, death, leaving and new diagnoses compete within the step: each
+        happens at a time in it, and nothing that would come after a patient's death
+        or move (another event, its cost, a diagnosis, life-years) is counted.
+        """
         ids = np.flatnonzero(pop.active)
         self.accrue(pop, clinical, reviewed_or_joined[ids], ids, day)
-        exposure = self._exposure[ids]
         case_fatality = self.case_fatality
         effects = clinical.effects
         if effects is not None and effects.acting(day):  # a virtual evaluation's injected truth
             case_fatality = np.minimum(case_fatality * effects.fatality, 1.0)
-        # draws keyed to the person and the step, every one made whether used or not,
-        # so one patient's fate never shifts another's numbers
-        draws = streams.for_people("events", pop.pid[ids], day).random(exposure.shape)
-        fatal = streams.for_people("fatality", pop.pid[ids], day).random(exposure.shape) < case_fatality
-        happened = draws < -np.expm1(-exposure)
-        self._account_life(pop, ledger, ids, day, days)
-        self._apply_events(pop, ledger, keeper, ids, happened, fatal, day)
-        self._new_diagnoses(pop, streams, keeper, day, days)
-        self._moves(pop, streams, ledger, keeper, day, days)
+        fate = self._fates(streams, pop.pid[ids], self._exposure[ids], case_fatality, day, days)
+        self._account_life(pop, ledger, ids, fate.lived, day, days)
+        self._apply_events(pop, ledger, keeper, ids, fate.happened, fate.fatal, day)
+        self._new_diagnoses(pop, streams, keeper, ids, fate.end, day, days)
+        dead = ids[fate.dies]
+        ledger.outcome("deaths", len(dead))
+        keeper.remove(dead)
+        leavers = ids[fate.leaves]
+        ledger.outcome("left_list", len(leavers))
+        keeper.remove(leavers)
+        keeper.register_new(np.flatnonzero(~pop.active), day)
         self._exposure[:] = 0.0  # the next step starts afresh, for new registrants too
         self._accrued_to[:] = day
 
-    def _account_life(self, pop: Population, ledger: Ledger, ids: np.ndarray, day: int, days: float) -> None:
+    def _fates(
+        self, streams: Streams, pids: np.ndarray, exposure: np.ndarray, case_fatality: np.ndarray, day: int, days: float
+    ) -> Fate:
+        """When in the step each event, death and move happens (a share of the step; inf if not).
+
+        Draws are keyed to the person and the step, every one made whether used or
+        not, so one patient's fate never shifts another's numbers. Within the step
+        each hazard is taken as constant, so an event's time is its exponential draw
+        over its cumulative hazard.
+        """
+        first = -np.log(streams.for_people("events", pids, day).random(exposure.shape))
+        fatal = streams.for_people("fatality", pids, day).random(exposure.shape) < case_fatality
+        with np.errstate(divide="ignore", invalid="ignore"):
+            when = np.where(first < exposure, first / exposure, np.inf)
+            leave = -np.log(streams.for_people("moves", pids, day).random(len(pids)))
+            leave_hazard = self.leave_hazard * days / DAYS_PER_YEAR
+            leave_at = np.where(leave < leave_hazard, leave / leave_hazard, np.inf)
+        death_at = np.minimum(when[:, DEATH], np.where(fatal, when, np.inf).min(axis=1))
+        end = np.minimum(death_at, leave_at)
+        happened = np.isfinite(when) & (when <= end[:, None])
+        return Fate(happened, fatal & happened, np.isfinite(death_at) & (death_at <= leave_at), leave_at < death_at, end)
+
+    def _account_life(self, pop: Population, ledger: Ledger, ids: np.ndarray, lived: np.ndarray, day: int, days: float) -> None:
+        """Life-years and QALYs of the step: ``lived`` is the share of it each patient was alive and registered."""
         spec = self.spec
         years = days / DAYS_PER_YEAR
-        age = pop.age[ids] + day / DAYS_PER_YEAR
+        age = pop.age[ids] + (day - days / 2) / DAYS_PER_YEAR
         decrement = np.array([spec.condition_utility_decrement.get(c, 0.0) for c in CONDITIONS])
         utility = spec.utility_at_30 - spec.utility_loss_per_decade * np.maximum(age - 30, 0) / 10 - pop.has[ids] @ decrement
-        ledger.outcome("life_years", len(ids) * years)
-        ledger.outcome("qalys", float(np.clip(utility, 0, 1).sum() * years))
+        ledger.outcome("life_years", float(lived.sum() * years))
+        ledger.outcome("qalys", float((np.clip(utility, 0, 1) * lived).sum() * years))
 
     def _apply_events(
         self, pop: Population, ledger: Ledger, keeper: ListKeeper, ids: np.ndarray, happened: np.ndarray,
         fatal: np.ndarray, day: int,
     ) -> None:
-        dies = happened[:, DEATH] | (happened & fatal).any(axis=1)
+        """Count the events that happened before the patient died or left; a survivor of an event that
+        adds a register joins it."""
         for j, (name, ev) in enumerate(self.spec.events.items()):
             who = ids[happened[:, j]]
             if len(who) == 0 or name == "death":
@@ -192,12 +226,12 @@ class HealthModel:
                 ledger.outcome("acsc_admissions", len(who))
             if ev.adds_register is not None:
                 k = CONDITIONS.index(ev.adds_register)
-                keeper.diagnose(who[~pop.has[who, k]], k, day)
-        dead = ids[dies]
-        ledger.outcome("deaths", len(dead))
-        keeper.remove(dead)
+                survived = ids[happened[:, j] & ~fatal[:, j]]
+                keeper.diagnose(survived[~pop.has[survived, k]], k, day)
 
-    def _new_diagnoses(self, pop: Population, streams: Streams, keeper: ListKeeper, day: int, days: float) -> None:
+    def _new_diagnoses(
+        self, pop: Population, streams: Streams, keeper: ListKeeper, ids: np.ndarray, end: np.ndarray, day: int, days: float,
+    ) -> None:
         """Age-specific prevalence rises with age: the rise is the incidence among those without.
 
         ``P(new) = (p(a + dt) - p(a) + trend * dt * p(a + dt)) / (1 - p(a))`` from the
@@ -206,32 +240,41 @@ class HealthModel:
         proportion to each patient's own prevalence: none below the register's
         minimum age, most among the old and those at high latent risk. Registers
         that events add (an MI adds CHD) grow through those events instead, so
-        they are not counted twice.
+        they are not counted twice. A diagnosis counts only if it comes before the
+        patient's death or move (``end``, a share of the step).
         """
         curve = self.incidence
-        ids = np.flatnonzero(pop.active)
         years = days / DAYS_PER_YEAR
         age = (pop.age[ids] + (day - days) / DAYS_PER_YEAR)[:, None]  # at the start of the step ending on ``day``
         logit = curve.intercept + curve.sd * pop.latent[ids, None]
         before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
         after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
-        p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1)
+        p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1) * curve.by_curve
         draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))
-        new = (draws < p * curve.by_curve) & ~pop.has[ids]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            when = np.log1p(-draws) / np.log1p(-p)  # share of the step, as for events (constant hazard)
+        new = (draws < p) & ~pop.has[ids] & (when <= end[:, None])
         for k in np.flatnonzero(new.any(axis=0)):
             keeper.diagnose(ids[new[:, k]], int(k), day)
 
-    def _moves(self, pop: Population, streams: Streams, ledger: Ledger, keeper: ListKeeper, day: int, days: float) -> None:
-        """Patients leave the list; empty places are taken by new registrants."""
-        ids = np.flatnonzero(pop.active)
-        # leave_rate is a share of the list a year: the hazard that leaves that share in a year
-        with np.errstate(divide="ignore"):
-            hazard = -np.log1p(-self.spec.leave_rate)
-        p = -np.expm1(-hazard * days / DAYS_PER_YEAR)
-        leavers = ids[streams.for_people("moves", pop.pid[ids], day).random(len(ids)) < p]
-        ledger.outcome("left_list", len(leavers))
-        keeper.remove(leavers)
-        keeper.register_new(np.flatnonzero(~pop.active), day)
+
+@dataclass(frozen=True)
+class Fate:
+    """What happens to each patient in a step (rows follow the step's patients)."""
+
+    happened: np.ndarray
+    """``[patients, events]``: the event happened before the patient died or left (a fatal one included)."""
+    fatal: np.ndarray
+    """``[patients, events]``: the event happened and was fatal."""
+    dies: np.ndarray
+    leaves: np.ndarray
+    end: np.ndarray
+    """Share of the step at which the patient died or left (inf if neither)."""
+
+    @property
+    def lived(self) -> np.ndarray:
+        """Share of the step each patient was alive and on the list."""
+        return np.minimum(self.end, 1.0)
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
