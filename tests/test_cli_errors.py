@@ -176,7 +176,7 @@ def test_prevalence_out_of_reach_only_in_a_deprived_quintile(tmp_path: Path, run
     """Deprivation raises prevalence practice by practice: the check covers every quintile in use."""
     path = tmp_path / "deprived.yaml"
     path.write_text(
-        f"extends: {SOMERSET}\nname: deprived\nscheme: {{regime_from: {SOMERSET.parent / 'optout_practice.yaml'}}}\n"
+        f"extends: {SOMERSET}\nname: deprived\n"
         "population: {conditions: {hypertension: {prevalence: 0.74}}}\n"
         "deprivation: {prevalence_ratio: {hypertension: 1.5}}\n"
     )

@@ -370,3 +370,14 @@ def test_cli_set_override_is_validated(tmp_path: Path, capsys):
     assert "years" in capsys.readouterr().err
     assert not out.exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_scheme_regime_comes_from_the_file_next_to_the_declaring_scenario(tmp_path: Path):
+    """``scheme.regime_from`` is relative to the file that names it, not to a file extending it."""
+    child = tmp_path / "elsewhere.yaml"
+    child.write_text(f"extends: {SCENARIOS / 'somerset_county.yaml'}\nname: elsewhere\n")
+    county = load_scenario(SCENARIOS / "somerset_county.yaml")
+    moved = load_scenario(child)
+    assert moved.scenario.scheme is not None
+    assert moved.scheme_params == county.scheme_params
+    assert moved.scenario.federation == county.scenario.federation

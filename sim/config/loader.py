@@ -43,6 +43,7 @@ def read_tree(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     tree = parse_file(path)
     if not isinstance(tree, dict):
         raise ScenarioError(path, "", "a scenario file must be a mapping of fields")
+    _anchor_regime_from(tree, path)
     parent = tree.pop("extends", None)
     if parent is None:
         return tree
@@ -56,6 +57,23 @@ def read_tree(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if _names_new_policy(base, tree):
         base = {**base, "regime": {}}
     return deep_merge(base, tree)
+
+
+def _anchor_regime_from(tree: dict[str, Any], path: Path) -> None:
+    """Make ``scheme.regime_from`` absolute, relative to the file that declares it, so a
+    scenario that extends this one from another folder still finds it."""
+    scheme = tree.get("scheme")
+    if not isinstance(scheme, dict) or "regime_from" not in scheme:
+        return
+    ref = scheme["regime_from"]
+    name = ref.get("value") if isinstance(ref, dict) else ref
+    if not isinstance(name, str) or Path(name).is_absolute():
+        return
+    target = path.parent / name
+    if not target.is_file():
+        raise ScenarioError(path, "scheme.regime_from", f"{name!r} does not exist (looked for {target}); name a scenario file relative to {path.parent}")
+    anchored = str(target)
+    scheme["regime_from"] = {**ref, "value": anchored} if isinstance(ref, dict) else anchored
 
 
 def parse_file(path: Path) -> Any:
