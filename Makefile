@@ -49,6 +49,7 @@ bench: $(STAMP)
 
 calibration: $(STAMP)
 	$(BIN)/python benchmarks/calibration.py
+	$(BIN)/python benchmarks/access.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

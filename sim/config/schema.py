@@ -110,7 +110,8 @@ class DemandSpec(Locked):
     max_wait_days: Annotated[int, Field(ge=1)]
     """Days a routine request waits in the queue (from the day the patient wanted) before it lapses."""
     routine_lead_days: NonNegative = 0.0
-    """Mean days ahead (exponential) a patient asks for a routine appointment; 0: the next free one."""
+    """Routine requests are for a day the patient chooses, ``1 + floor(Exp(mean))`` days ahead;
+    0: for the next free appointment, today if minutes are left."""
 
     @model_validator(mode="after")
     def _shares(self) -> DemandSpec:

@@ -27,6 +27,7 @@ HEADLINES: dict[str, str] = {
     "routine_delay_days": "Mean delay of a routine (non-review) appointment beyond the day the patient wanted, days (capacity)",
     "review_wait_days": "Mean wait for a review appointment, days",
     "same_day_unmet_per_1000_patients": "Same-day requests not met per 1,000 patients per year",
+    "access_same_day_pct": "Other consultations seen the same day as asked, % (GP Patient Survey, QualityWatch: 38-40%)",
     "access_same_or_next_day_pct": "Other consultations seen the same or next working day after asking, % (GP Patient Survey 2013/14: 49%)",
     "access_week_or_more_pct": "Other consultations seen a week or more after asking, % (GP Patient Survey 2013/14: 16%)",
     "requests_unmet_pct": "Requests for other consultations never met (same-day turned away or routine lapsed), %",
@@ -228,11 +229,13 @@ def _access(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     routine = waits[waits["kind"] == "other"]
     seen_routine = routine.groupby(KEYS)["appointments"].sum().reindex(totals.index, fill_value=0)
     week = routine[routine["wait_days"] >= 7].groupby(KEYS)["appointments"].sum().reindex(totals.index, fill_value=0)
+    today = routine[routine["wait_days"] == 0].groupby(KEYS)["appointments"].sum().reindex(totals.index, fill_value=0)
     same_day = _column(totals, "same_day_seen")
     seen = same_day + seen_routine
     unmet = _column(totals, "same_day_unmet") + _column(totals, "routine_gave_up")
     return pd.DataFrame(
         {
+            "access_same_day_pct": 100 * (same_day + today) / seen,
             "access_same_or_next_day_pct": 100 * (same_day + _column(totals, "routine_seen_next_working_day")) / seen,
             "access_week_or_more_pct": 100 * week / seen,
             "requests_unmet_pct": 100 * unmet / (seen + unmet),

@@ -206,17 +206,15 @@ class Practice:
                 self._routine(int(counts[1, role]), float(minutes), role, day)
 
     def _routine(self, n: int, minutes: float, role: int, day: int) -> None:
-        """Routine requests: some want the next free appointment, others a later day of their choosing."""
+        """Routine requests: for the next free appointment (``routine_lead_days`` 0), or for a day
+        of the patient's choosing, from the next day on (``1 + floor(Exp(routine_lead_days))`` days ahead)."""
         mean_lead = self.scenario.demand.routine_lead_days
         if mean_lead <= 0:
             self.books[role].book(Request(day, ACUTE, self, count=n, unit=minutes))
             return
-        leads = np.floor(self.streams["booking"].exponential(mean_lead, n)).astype(np.int64)
+        leads = 1 + np.floor(self.streams["booking"].exponential(mean_lead, n)).astype(np.int64)
         for lead, k in zip(*np.unique(leads, return_counts=True), strict=True):
-            if lead == 0:
-                self.books[role].book(Request(day, ACUTE, self, count=int(k), unit=minutes))
-            else:
-                self._diary.setdefault(day + int(lead), []).append((role, day, int(k), minutes))
+            self._diary.setdefault(day + int(lead), []).append((role, day, int(k), minutes))
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""
