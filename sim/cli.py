@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files (same seed: common random numbers)")
     compare.add_argument("--name", default="comparison", help="results folder name under --out (default: comparison)")
     _run_options(compare)
+    compare.add_argument(
+        "--sensitivity", action="store_true",
+        help="also sweep, one at a time, each assumption linking reviews to health and each role's clinician minutes "
+        "to both ends of its range; writes sensitivity.csv, conclusions.csv and sweep.parquet",
+    )
+    compare.add_argument(
+        "--sensitivity-replications", type=_positive, default=3, metavar="N",
+        help="replications per end of each range in --sensitivity (default: 3)",
+    )
     compare.set_defaults(func=_cmd_compare)
 
     evaluate = sub.add_parser(
@@ -273,7 +282,11 @@ def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Names
     distinct_names(loaded)
     writable_folder(folder)
     try:
-        written = compare(loaded, folder, range(args.replications), args.workers, not args.quiet, args.scheduler, args.fresh)
+        swept = args.sensitivity_replications if getattr(args, "sensitivity", False) else 0
+        written = compare(
+            loaded, folder, range(args.replications), args.workers, not args.quiet, args.scheduler, args.fresh,
+            sensitivity_replications=swept,
+        )
     except Interrupted as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 130

@@ -15,6 +15,7 @@ from sim.experiment.files import atomic_folder
 from sim.experiment.manifest import manifest, versions
 from sim.experiment.replications import cache_for, run_experiment
 from sim.experiment.runner import RunResult
+from sim.experiment.sensitivity import MECHANISMS, Sensitivity, sensitivity
 from sim.experiment.stats import mean_ci, paired_differences, summarise
 from sim.experiment.warmup import check_warmup
 from sim.measures.summary import CAPACITY_BOUND_PCT, headline, label, utilisation
@@ -34,6 +35,8 @@ def compare(
     progress: bool = True,
     scheduler: str = "processes",
     fresh: bool = False,
+    sensitivity_replications: int = 0,
+    sensitivity_patterns: Sequence[str] = MECHANISMS,
 ) -> Path:
     """Simulate each scenario and write ``folder`` with one sub-folder per scenario,
     ``comparison.csv`` (means and intervals) and ``differences.csv`` (paired, against
@@ -60,11 +63,16 @@ def compare(
         print(f"{result.scenario}: {result.patient_years:,.0f} patient-years, {len(result.replications)} replication(s)")
     print(f"simulated in {elapsed:.1f}s")
     extra = {"experiment_seconds": round(elapsed, 2), "scheduler": scheduler, "cache": str(cache.root)}
-    return atomic_folder(folder, lambda tmp: write_comparison(tmp, scenarios, results, extra))
+    swept = None
+    if sensitivity_replications:
+        swept = sensitivity(scenarios, cache, range(sensitivity_replications), workers, scheduler, progress, sensitivity_patterns)
+        print(f"one-way sensitivity: {len(swept.parameters)} parameters at both ends of their ranges")
+    return atomic_folder(folder, lambda tmp: write_comparison(tmp, scenarios, results, extra, swept))
 
 
 def write_comparison(
-    tmp: Path, scenarios: Sequence[LoadedScenario], results: Sequence[RunResult], extra: dict | None = None
+    tmp: Path, scenarios: Sequence[LoadedScenario], results: Sequence[RunResult], extra: dict | None = None,
+    swept: Sensitivity | None = None,
 ) -> None:
     heads, capacity = [], []
     for loaded, result in zip(scenarios, results, strict=True):
@@ -97,7 +105,23 @@ def write_comparison(
         "versions": versions(),
         **(extra or {}),
     }
-    (tmp / "manifest.json").write_text(json.dumps(overview, indent=2))
+    if swept is not None:
+        write_sensitivity(tmp, swept)
+        overview["sensitivity"] = {
+            "replications": int(swept.runs["replication"].nunique()),
+            "parameters": {lv.path: [lv.low, lv.high] for lv in swept.parameters},
+            "method": "one-way: each parameter at the low and high end of its range, the others at their values; "
+            "paired differences against the baseline with t intervals",
+        }
+    (tmp / "manifest.json").write_text(json.dumps(overview, indent=2, default=str))
+
+
+def write_sensitivity(tmp: Path, swept: Sensitivity) -> None:
+    """``sensitivity.csv`` (each measure, parameter and end), ``conclusions.csv`` (which
+    conclusions hold across every range) and ``sweep.parquet`` (every run, long)."""
+    swept.table.round(4).to_csv(tmp / "sensitivity.csv", index=False)
+    swept.conclusions.round(4).to_csv(tmp / "conclusions.csv", index=False)
+    swept.runs.to_parquet(tmp / "sweep.parquet", index=False)
 
 
 def capacity_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
