@@ -201,7 +201,7 @@ def test_age_slope_too_steep_for_the_prevalence(tmp_path: Path, run):
 def test_appointment_longer_than_a_working_day(tmp_path: Path, run):
     """Today the engine raises RuntimeError mid-run; now check names the field."""
     path = scenario(tmp_path, "demand:\n  minutes: {gp: 400}\n")
-    rejected(run("check", str(path)), "demand.minutes.gp: a consultation takes 400 min, longer than one gp's working day (170 min")
+    rejected(run("check", str(path)), "demand.minutes.gp: a consultation takes 400 min, longer than one gp's working day (185 min")
 
 
 def test_compare_of_two_scenarios_with_one_name(tmp_path: Path, run):

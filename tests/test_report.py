@@ -344,7 +344,8 @@ def test_compare_prints_the_answer_and_the_report_path(folder: Path, tmp_path: P
 @pytest.fixture(scope="module")
 def busy_clinic() -> dict[str, pd.DataFrame]:
     """A practice (over one nurse FTE) whose nurse reviews take 90 minutes: reviews queue for weeks."""
-    overrides = {"years": 1, "practices.list_size_mean": 4000, "demand.max_wait_days": 5, "regime.params.review_minutes.nurse": 90}
+    overrides = {"years": 1, "practices.list_size_mean": 4000, "demand.max_wait_days": 5, "regime.params.review_minutes.nurse": 90,
+                 "demand.routine_lead_days": 0}  # requests for the next free appointment: waits are queueing only
     return run_scenario(load_scenario(SCENARIOS / "qof_practice.yaml", overrides), (0,), workers=1, progress=False).tables
 
 
