@@ -312,6 +312,8 @@ def test_bounded_measures_show_no_negative_interval_and_zero_reads_none_observed
     assert (levels["lower"].dropna() >= 0).all()
     assert (levels.loc[levels["measure"].str.endswith("_pct"), "upper"].dropna() <= 100).all()
     assert level_text(0.0, 0.0, 0.0) == "none observed" and difference_text(0.0, 0.0, 0.0) == "none"
+    assert difference_text(1e-5, 2e-6, 3e-5) == "none"  # a rate's denominator moved, not its events
+    assert effect(1e-5, 2e-6, 3e-5, "count") == ("the same in every replication", False)
     assert level_text(0.0028, 0.0007, 0.012) == "0.0028 (0.0007 to 0.012)"
     assert "(0.0 to 0.0)" not in html and "e-0" not in html.split("id='detail'")[1].split("</table>")[0]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.output.reader import Comparison, differing, provenance_rows
-from sim.output.words import fmt, lower_first, role_label
+from sim.output.words import fmt, lower_first, negligible, role_label
 
 BUSY_PCT = 95.0
 """A role booking this share of its session minutes or more makes the result capacity-bound."""
@@ -136,7 +136,7 @@ def effect(d: float, lo: float, hi: float, kind: str) -> tuple[str, bool | None]
     word = more if d > 0 else fewer
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return (f"{fmt(abs(d))} {word} (one replication: no interval)" if d else "the same"), None
-    if d == 0 and lo == 0 and hi == 0:
+    if negligible(d, lo, hi):
         return "the same in every replication", False
     if lo <= 0 <= hi:
         low, high = ("lower", "higher") if kind == "pct" else ("fewer", "more")

@@ -51,13 +51,22 @@ def role_label(name: str, federation_roles: Iterable[str] = ()) -> str:
     return f"{text} (federation)" if name in set(federation_roles) else text
 
 
+ROUNDING_NOISE = 1e-4
+"""Below what the tables keep (four decimals): a value this small reads as zero."""
+
+
+def negligible(*values: float) -> bool:
+    """Every value is finite and below :data:`ROUNDING_NOISE` in size."""
+    return all(np.isfinite(v) and abs(v) < ROUNDING_NOISE for v in values)
+
+
 def fmt(x: float, signed: bool = False) -> str:
     """A number for a reader: no decimals from 100 up, one below, two significant figures
     under 1; a real minus sign."""
     if x is None or not np.isfinite(x):
         return "–"
     a = abs(x)
-    if a < 1e-4:  # below what the tables keep (four decimals): rounding noise
+    if a < ROUNDING_NOISE:
         a = 0.0
     text = f"{a:,.0f}" if a >= 100 else f"{a:.1f}" if a >= 1 or a == 0 else f"{a:.2g}"
     shown = bool(text.strip("0.,"))

@@ -11,7 +11,7 @@ import pandas as pd
 from sim.measures.summary import HEADLINES
 from sim.output.reader import Comparison
 from sim.output.report.html import e
-from sim.output.words import fmt
+from sim.output.words import fmt, negligible
 
 MONITORING, WORKLOAD, RECORDING = "Monitoring gaps", "Workload and access", "Recording and QOF"
 OUTCOMES, COSTS = "Risk-factor control, events and deaths", "Health and costs"
@@ -47,8 +47,8 @@ def level_text(mean: float, lo: float, hi: float) -> str:
 
 
 def difference_text(d: float, lo: float, hi: float) -> str:
-    """A paired difference with its interval; no difference in any replication reads 'none'."""
-    if d == 0 and lo == 0 and hi == 0:
+    """A paired difference with its interval; no difference beyond rounding in any replication reads 'none'."""
+    if negligible(d, lo, hi):
         return "none"
     return fmt(d, signed=True) + (f" ({fmt(lo, signed=True)} to {fmt(hi, signed=True)})" if np.isfinite(lo) and np.isfinite(hi) else "")
 
@@ -89,7 +89,7 @@ def _difference_cell(diffs: pd.DataFrame | None, scenario: str, measure: str) ->
         return "<td class='num'>–</td>"
     row = diffs.loc[(scenario, measure)]
     d, lo, hi = float(row["difference"]), float(row["lower"]), float(row["upper"])
-    clear = math.isfinite(lo) and (lo > 0 or hi < 0)
+    clear = math.isfinite(lo) and (lo > 0 or hi < 0) and not negligible(d, lo, hi)
     return f"<td class='num{' clear' if clear else ''}'>{e(difference_text(d, lo, hi))}</td>"
 
 
