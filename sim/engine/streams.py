@@ -18,6 +18,7 @@ change lives the same life under every regime.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 import numpy as np
 from scipy import special
@@ -46,8 +47,38 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_MASK = (1 << 64) - 1
+
+
+def _mix_int(z: int) -> int:
+    """:func:`_mix` of one word as a Python integer (the same bits, without array overhead)."""
+    z ^= z >> 30
+    z = (z * int(_M1)) & _MASK
+    z ^= z >> 27
+    z = (z * int(_M2)) & _MASK
+    return z ^ (z >> 31)
+
+
 def _words(values: np.ndarray | int) -> np.ndarray:
     return np.atleast_1d(np.asarray(values, dtype=np.int64)).astype(np.uint64)
+
+
+def _occasion_word(occasion: np.ndarray | int) -> np.ndarray | np.uint64:
+    """The mixed occasion: one word for a single occasion, else one per person."""
+    if isinstance(occasion, (int, np.integer)):
+        return np.uint64(_mix_int((int(occasion) + int(_GOLDEN)) & _MASK))
+    with np.errstate(over="ignore"):
+        return _mix(_words(occasion) + _GOLDEN)
+
+
+@lru_cache(maxsize=256)
+def _slot_words(first: int, k: int) -> np.ndarray:
+    """Mixed words of draw columns ``first .. first + k - 1`` (shared, read-only)."""
+    slots = _words(np.arange(first, first + k)) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        words = _mix(slots * _GOLDEN)
+    words.flags.writeable = False
+    return words
 
 
 class PersonDraws:
@@ -65,7 +96,7 @@ class PersonDraws:
     def __init__(self, key: np.uint64, pids: np.ndarray, occasion: int) -> None:
         self.n = len(pids)
         with np.errstate(over="ignore"):
-            self._base = _mix(_mix((_words(pids) * _GOLDEN) ^ key) ^ _mix(_words(occasion) + _GOLDEN))
+            self._base = _mix(_mix((_words(pids) * _GOLDEN) ^ key) ^ _occasion_word(occasion))
         self._column = 0
 
     def _shape(self, size: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -78,10 +109,10 @@ class PersonDraws:
         """Uniforms in the open interval (0, 1)."""
         shape = self._shape(size)
         k = shape[1] if len(shape) == 2 else 1
-        slots = _words(np.arange(self._column, self._column + k)) + np.uint64(1)
+        words = _slot_words(self._column, k)
         self._column += k
         with np.errstate(over="ignore"):
-            z = _mix(self._base[:, None] ^ _mix(slots * _GOLDEN)[None, :])
+            z = _mix(self._base[:, None] ^ words[None, :])
         z >>= _S11
         u = z.astype(np.float64)
         u += 0.5

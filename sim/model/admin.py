@@ -69,7 +69,8 @@ class AdminClerk:
             if task.minutes == 0:
                 continue
             if task.role != CLINICIAN:
-                self.ledger.admin(task.role, task.purpose, float(np.sum(n)) * task.minutes)
+                total = float(n) if isinstance(n, (int, float)) else float(np.sum(n))
+                self.ledger.admin(task.role, task.purpose, total * task.minutes)
                 continue
             if roles is None:
                 raise ValueError(f"admin per {unit}: a 'clinician' task needs the roles that did the work")

@@ -144,11 +144,12 @@ class Practice:
         )
         monitored = self.clinical.monitored  # [factor, condition]
         last = np.where(self.pop.has[rows], care.last_delivered[rows], NEVER)
+        levels = self.clinical.levels(rows, day)
         for j in range(len(FACTORS)):
             seen = np.where(monitored[j][None, :], last, NEVER).max(axis=1)
             known = (seen > NEVER) & self.clinical.has_factor[rows, j]
             care.measured_day[rows, j] = np.where(known, seen, NEVER)
-            care.measured_value[rows, j] = np.where(known, self.clinical.levels(rows, day)[:, j], np.nan)
+            care.measured_value[rows, j] = np.where(known, levels[:, j], np.nan)
         outcome = np.flatnonzero(ind.outcome)
         care.recorded_value[np.ix_(rows, outcome)] = care.measured_value[rows][:, ind.factor[outcome]]
         seed_items(self, rows)

@@ -83,6 +83,8 @@ class Hazards:
         self.review_effect = np.array([ev.review_effect for ev in self.events])
         self.reference = np.array([spec.factors[x].reference for x in FACTORS])
         self.unit = np.array([FACTOR_UNIT[x] for x in FACTORS])
+        self.coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
+        """Log hazard ratios ``[covariate, event]`` in the order :meth:`rates` stacks the covariates."""
 
     def rates(
         self, pop: Population, clinical: ClinicalState, overdue: np.ndarray, ids: np.ndarray, day: float | np.ndarray
@@ -90,16 +92,15 @@ class Hazards:
         """Hazards ``[patients, events]`` per person-year at ``day`` (one day, or one per patient);
         ``overdue`` flags patients overdue a review."""
         age = pop.age[ids] + day / DAYS_PER_YEAR
-        has = pop.has[ids]
-        hasf = has.astype(np.float64)
-        x = clinical.levels(ids, day)
-        z = np.nan_to_num((x - self.reference) / self.unit)  # absent factors contribute nothing
+        hasf = pop.has[ids].astype(np.float64)
+        adherence = clinical.review_multiplier(ids, day)  # the adherence that levels also use
+        z = (clinical.levels(ids, day, adherence) - self.reference) / self.unit
+        z[np.isnan(z)] = 0.0  # absent factors contribute nothing (levels are finite or NaN)
         covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
-        coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
-        h = self.base * np.exp(covariates @ coefficients) * clinical.tendency[ids]
+        h = self.base * np.exp(covariates @ self.coefficients) * clinical.tendency[ids]
         for j, f, share, log_hr in self.partial:
             h[:, j] *= 1.0 - share + share * np.exp(log_hr * z[:, f])
-        h *= 1.0 - self.review_effect * clinical.review_multiplier(ids, day)[:, None]
+        h *= 1.0 - self.review_effect * adherence[:, None]
         at_risk = self.any_eligible | (hasf @ self.eligible > 0)
         return h * at_risk
 

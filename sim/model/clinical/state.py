@@ -39,6 +39,10 @@ class ClinicalState:
         self.reinforced = np.zeros(n)
         self.tendency = np.ones((n, len(spec.events)))
         self._step_effect = np.array([spec.factors[x].step_effect for x in FACTORS])
+        self._measurement_sd = np.array([spec.factors[x].measurement_sd for x in FACTORS])
+        self._target = np.array([spec.factors[x].target for x in FACTORS])
+        self._intensify = np.array([spec.factors[x].intensify_probability for x in FACTORS])
+        self._max_steps = np.array([spec.factors[x].max_steps for x in FACTORS])
         self.monitored = np.array([[c in spec.factors[x].monitored_for for c in CONDITIONS] for x in FACTORS])
         self.effects: TrueEffects | None = None
         """Known effects injected from a day (virtual evaluations); read by :meth:`levels` and the health step."""
@@ -96,11 +100,14 @@ class ClinicalState:
         floor = ad.floor_share * peak
         return floor + (peak - floor) * np.exp(-(day - self.reinforced[ids]) / ad.waning_days)
 
-    def levels(self, ids: np.ndarray | slice, day: float | np.ndarray) -> np.ndarray:
+    def levels(self, ids: np.ndarray | slice, day: float | np.ndarray, adherence: np.ndarray | None = None) -> np.ndarray:
         """True risk-factor levels ``[patients, factors]`` at ``day`` (one day, or one per patient;
-        NaN where a factor does not apply)."""
+        NaN where a factor does not apply). ``adherence`` is :meth:`adherence` at the same
+        ``ids`` and ``day`` when the caller already has it."""
+        if adherence is None:
+            adherence = self.adherence(ids, day)
         years = np.asarray(day, dtype=np.float64)[..., None] / DAYS_PER_YEAR
-        treated = self.steps[ids] * self._step_effect * self.adherence(ids, day)[:, None]
+        treated = self.steps[ids] * self._step_effect * adherence[:, None]
         x = np.where(self.has_factor[ids], self.u0[ids] + self.drift[ids] * years - treated, np.nan)
         if self.effects is not None:  # a virtual evaluation's injected truth, from its start (day may differ by patient)
             acting = np.asarray(self.effects.acting(day))
@@ -120,13 +127,9 @@ class ClinicalState:
         """
         measured = (cover[:, None, :] & self.monitored[None, :, :]).any(axis=2) & self.has_factor[ids]
         true = self.levels(ids, day)
-        sd = np.array([self.spec.factors[f].measurement_sd for f in FACTORS])
-        values = true + sd * rng.standard_normal(true.shape)
-        target = np.array([self.spec.factors[f].target for f in FACTORS])
-        p = np.array([self.spec.factors[f].intensify_probability for f in FACTORS])
-        max_steps = np.array([self.spec.factors[f].max_steps for f in FACTORS])
-        poor = measured & (values > target)
-        act = poor & (rng.random(poor.shape) < p) & (self.steps[ids] < max_steps)
+        values = true + self._measurement_sd * rng.standard_normal(true.shape)
+        poor = measured & (values > self._target)
+        act = poor & (rng.random(poor.shape) < self._intensify) & (self.steps[ids] < self._max_steps)
         self.steps[ids] += act
         self._reinforce(ids[cover.any(axis=1)], day, adherence_boost)
         return measured, values

@@ -15,7 +15,6 @@ from sim.engine.clock import Phase, financial_year, months, year_end, year_start
 from sim.model.decisions import Booking, Exceptions, IndicatorExceptions, Invitation, NonResponse
 from sim.model.policies.base import Activity, Policy, PolicyParams, Probability
 from sim.model.qof.exceptions import A_INVITATIONS, Reason
-from sim.model.qof.indicators import OUTCOME, TREATMENT
 from sim.model.qof.push import at_stake, most_valuable
 from sim.model.view import PracticeView
 from sim.vocabulary import CONDITIONS, ITEMS, PRACTICE_ROLES, Condition, PracticeRole
@@ -151,22 +150,21 @@ class QofRecall(Policy):
             return None
         ind, qc, care = practice.indicators, practice.qof_care, practice.care
         grounds = np.zeros((len(ids), len(ind)), dtype=np.int8)
-        here = cover[:, ind.condition] & qc.member[ids] & practice.pop.active[ids, None] & (ind.points > 0)[None, :]
-        out = np.flatnonzero(ind.kind == OUTCOME)
-        j = ind.factor[out]
+        here = cover[:, ind.condition] & qc.member[ids] & practice.pop.active[ids, None] & ind.paid
+        out, j = ind.outcome_ids, ind.outcome_factor
+        here_out = here[:, out]
         above = (care.measured_day[ids][:, j] == day) & (care.measured_value[ids][:, j] > ind.target[out])
         at_max = practice.clinical.steps[ids][:, j] >= self._max_steps[j]
-        grounds[:, out] = np.where(here[:, out] & above & at_max, Reason.D, 0)
-        grounds[:, out] = np.where(here[:, out] & qc.supervening[ids][:, out], Reason.H, grounds[:, out])
-        treat = ind.kind == TREATMENT
+        grounds[:, out] = np.where(here_out & qc.supervening[ids][:, out], Reason.H, np.where(here_out & above & at_max, Reason.D, 0))
+        treat = ind.treatment
         grounds[:, treat] = np.where(here[:, treat] & qc.contra[ids][:, treat], Reason.E, 0)
         rng = practice.streams["exceptions"]
-        inv = np.flatnonzero(ind.investigation)
+        inv = ind.investigation_ids
         missed = here[:, inv] & (care.last_recorded[ids][:, inv] != day)
         unavailable = missed & (rng.random(missed.shape) < practice.scenario.care.service_unavailable)
         grounds[:, inv] = np.where(unavailable, Reason.I, grounds[:, inv])
         grounds = np.where(rng.random(grounds.shape) < self.params.clinical_exception_coding, grounds, 0)
-        declined = (qc.flu_declined[ids] == day)[:, None] & here & ind.flu[None, :]
+        declined = (qc.flu_declined[ids] == day)[:, None] & here & ind.flu
         coded = declined & (rng.random(grounds.shape) < self.params.flu_declined_coding)
         grounds = np.where(coded, Reason.G, grounds).astype(np.int8)
         keep = grounds.any(axis=1)

@@ -77,6 +77,7 @@ class QofCare:
         """Drugs a review starts for each indicator (of alternatives, the first listed)."""
         self._flu_conditions = np.unique(indicators.condition[indicators.flu])
         self._treatment_inds = np.flatnonzero(indicators.kind == TREATMENT)
+        self._treatment_needs = self._needs[self._treatment_inds].astype(np.int32)
         by_kind = np.array([self.spec.item_completeness.get(item, 1.0) for item in ITEMS])
         own = np.array([s.completeness if s.completeness is not None else np.nan for s in indicators.specs])
         self.completeness = np.where(np.isnan(own), by_kind[np.maximum(indicators.item, 0)], own)
@@ -157,7 +158,7 @@ class QofCare:
         member = self.member[rows][:, t]
         if cover is not None:
             member &= cover[:, self.ind.condition[t]]
-        out = (member.astype(np.int32) @ self._needs[t].astype(np.int32)) > 0
+        out = (member.astype(np.int32) @ self._treatment_needs) > 0
         return out & ~self.contraindicated[rows]
 
     # ------------------------------------------------------------- numerators
@@ -197,10 +198,13 @@ class QofCare:
         covered = self._treatable(ids, cover)
         for j, tr in enumerate(spec.treatments.values()):
             who = ids[covered[:, j]]
+            if len(who) == 0:  # no draws to take: skipping changes nothing
+                continue
             start = who[~self.on[who, j] & (rng.random(len(who)) < tr.start_probability)]
             self.on[start, j] = True
             unrec = who[self.on[who, j] & ~self.rx_recorded[who, j]]
-            self.rx_recorded[unrec[rng.random(len(unrec)) < tr.record_probability], j] = True
+            if len(unrec):
+                self.rx_recorded[unrec[rng.random(len(unrec)) < tr.record_probability], j] = True
         if day >= self.season_opened(day) and len(self._flu_conditions):
             due = cover[:, self._flu_conditions].any(axis=1)
             self._offer_flu(ids[due], day, reach=1.0)
@@ -213,6 +217,8 @@ class QofCare:
         return self._offer_flu(ids, day, reach=self.spec.flu.clinic_reach, declines=False)
 
     def _offer_flu(self, ids: np.ndarray, day: int, reach: float, declines: bool = True) -> int:
+        if len(ids) == 0:
+            return 0
         ids = ids[self.vaccinated[ids] < self.season_opened(day)]
         fy = financial_year(day)
         fresh = ids[self.flu_drawn_fy[ids] != fy]

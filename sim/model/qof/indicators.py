@@ -46,18 +46,23 @@ class Indicators:
         )
         """Indicators whose population is narrower than the register (age, sex, sub-population)."""
 
+        self.outcome = self.factor >= 0
+        """Which indicators are intermediate outcomes (a risk factor against a target)."""
+        self.coded_at_review = (self.item >= 0) & ~self.flu
+        """Indicators whose item a review codes (process and outcome, not flu vaccination)."""
+        self.paid = self.points > 0
+        self.outcome_ids = np.flatnonzero(self.kind == OUTCOME)
+        """Outcome-kind indicators, and (``outcome_factor``) the risk factor each measures."""
+        self.outcome_factor = self.factor[self.outcome_ids]
+        self.treatment = self.kind == TREATMENT
+        self.investigation_ids = np.flatnonzero(self.investigation)
+        self.process_coded = ~self.outcome & self.coded_at_review
+        """Process items a review codes (each done with the indicator's completeness)."""
+        self.restricted_coded = self.restricted & self.coded_at_review
+        self.since_diagnosis_ids = np.flatnonzero(self.since_diagnosis)
+
     def __len__(self) -> int:
         return len(self.specs)
-
-    @property
-    def outcome(self) -> np.ndarray:
-        """Which indicators are intermediate outcomes (a risk factor against a target)."""
-        return self.factor >= 0
-
-    @property
-    def coded_at_review(self) -> np.ndarray:
-        """Indicators whose item a review codes (process and outcome, not flu vaccination)."""
-        return (self.item >= 0) & ~self.flu
 
     def of_condition(self, k: int) -> np.ndarray:
         return np.flatnonzero(self.condition == k)

@@ -28,16 +28,17 @@ def code_items(
 ) -> np.ndarray:
     """Code items at reviews of ``ids``; returns which indicators were coded ``[n, indicators]``."""
     ind, care = practice.indicators, practice.care
-    p = np.where(cover[:, ind.condition] & ind.coded_at_review[None, :], policy.recording(roles, ind), 0.0)
-    restricted = ind.restricted & ind.coded_at_review
+    p = np.where(cover[:, ind.condition] & ind.coded_at_review, policy.recording(roles, ind), 0.0)
+    restricted = ind.restricted_coded
     p[:, restricted] *= practice.qof_care.member[ids][:, restricted]
-    for i in np.flatnonzero(ind.since_diagnosis):
-        diagnosed = care.diagnosed[ids, ind.condition[i]]
-        p[:, i] *= (diagnosed != NEVER) & (day <= diagnosed + int(ind.window_days[i]))
+    if len(ind.since_diagnosis_ids):
+        diagnosed = care.diagnosed[ids][:, ind.condition[ind.since_diagnosis_ids]]
+        within = (diagnosed != NEVER) & (day <= diagnosed + ind.window_days[ind.since_diagnosis_ids])
+        p[:, ind.since_diagnosis_ids] *= within
     outcome = ind.outcome
     done = p > 0
     done[:, outcome] &= measured[:, ind.factor[outcome]]
-    process = ~outcome & ind.coded_at_review
+    process = ind.process_coded
     complete = practice.qof_care.completeness
     done[:, process] &= practice.streams["item_delivery"].random((len(ids), ind.n_groups))[:, ind.group[process]] < complete[process]
     rows, cols = np.nonzero(done)
