@@ -14,7 +14,10 @@ every part; pick parts with flags (``--parts county naive scaling profile englan
 - ``england``: one simulated year of ``qof_england.yaml`` (about 56 million patients):
   long; run it on a quiet machine.
 
-Peak memory is the largest resident set of this process and its workers.
+Peak memory is the largest resident set of this process and its workers. The machine
+is shared, so each part also prints its CPU time (user + system, of this process and
+its finished workers) and the load average: wall time alone says little when other
+work shares the cores.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from naive_recall import run as naive_run  # noqa: E402
 
 PARTS = ("county", "naive", "scaling", "profile", "england")
+WARMUP = load_scenario(ROOT / "scenarios" / "qof_county.yaml").scenario.measures.warmup_years
 
 
 def peak_rss_mib() -> float:
@@ -50,36 +54,55 @@ def peak_rss_mib() -> float:
     return max(own, children) / 1024
 
 
-def timed_run(scenario: str, overrides: dict, workers: int, write: bool = False) -> tuple[float, float]:
-    """Wall seconds and patient-years of one replication (with its outputs written if ``write``)."""
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process and its finished (joined) workers so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def timed_run(scenario: str, overrides: dict, workers: int, write: bool = False) -> tuple[float, float, float, float]:
+    """Wall seconds of the run, of writing its outputs (tables, report and plots; 0 unless ``write``),
+    CPU seconds of both, and patient-years of one replication."""
     loaded = load_scenario(ROOT / "scenarios" / scenario, overrides)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = run_scenario(loaded, (0,), workers=workers, progress=False)
+    simulated = time.perf_counter()
     if write:
         with tempfile.TemporaryDirectory() as tmp:
             folder = atomic_folder(Path(tmp) / loaded.name, lambda out: write_comparison(out, [loaded], [result]))
             write_report(folder)
-    return time.perf_counter() - start, result.patient_years
+    end = time.perf_counter()
+    return simulated - start, end - simulated, cpu_seconds() - cpu, result.patient_years
 
 
 def county(workers: int) -> float:
-    seconds, py = timed_run("qof_county.yaml", {"years": 10}, workers, write=True)
-    print(f"county (70 practices, 10 years, outputs written): {py:,.0f} patient-years in {seconds:.1f}s = "
-          f"{py / seconds:,.0f} patient-years/s on {workers} workers; peak RSS {peak_rss_mib():,.0f} MiB")
+    run, outputs, cpu, py = timed_run("qof_county.yaml", {"years": 10}, workers, write=True)
+    seconds = run + outputs
+    print(f"county (70 practices, 10 years after a {WARMUP}-year warm-up, outputs written): {py:,.0f} patient-years in "
+          f"{seconds:.1f}s ({run:.1f}s simulating, {outputs:.1f}s writing tables, plots and report) = "
+          f"{py / seconds:,.0f} patient-years/s on {workers} workers; CPU {cpu:.0f}s; peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
     return py / seconds
 
 
 def naive() -> float:
+    cpu = cpu_seconds()
     seconds, _ = naive_run(100_000, 5)
     rate = 500_000 / seconds
-    print(f"naive SimPy recall loop (100,000 patients, 5 years, one process): {seconds:.1f}s = {rate:,.0f} patient-years/s")
+    print(f"naive SimPy recall loop (100,000 patients, 5 years, one process): {seconds:.1f}s (CPU {cpu_seconds() - cpu:.0f}s) = "
+          f"{rate:,.0f} patient-years/s; {load()}")
     return rate
 
 
 def scaling(workers: int) -> None:
     for count in (7, 70, 700):
-        seconds, py = timed_run("qof_county.yaml", {"years": 1, "practices.count": count}, workers)
-        print(f"  {count:>4} practices, 1 year: {py:>12,.0f} patient-years in {seconds:7.1f}s = {py / seconds:>9,.0f} patient-years/s")
+        run, _, cpu, py = timed_run("qof_county.yaml", {"years": 1, "practices.count": count}, workers)
+        print(f"  {count:>4} practices, 1 year: {py:>12,.0f} patient-years in {run:7.1f}s = {py / run:>9,.0f} patient-years/s"
+              f" (CPU {cpu:.0f}s, {py / cpu:,.0f} patient-years per CPU-second); {load()}")
 
 
 def profile() -> None:
@@ -93,8 +116,9 @@ def profile() -> None:
 
 
 def england(workers: int) -> None:
-    seconds, py = timed_run("qof_england.yaml", {}, workers, write=True)
-    print(f"England, one year: {py:,.0f} patient-years in {seconds / 60:.1f} min; peak RSS {peak_rss_mib():,.0f} MiB")
+    run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True)
+    print(f"England, one year: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min (CPU {cpu / 60:.0f} min); "
+          f"peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
 
 
 def main() -> None:
@@ -102,7 +126,7 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=["county", "naive", "scaling", "profile"])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    print(f"{date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"{date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {load()}")
     rate = county(args.workers) if "county" in args.parts else None
     base = naive() if "naive" in args.parts else None
     if rate and base:

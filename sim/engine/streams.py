@@ -60,6 +60,8 @@ def _mix_int(z: int) -> int:
 
 
 def _words(values: np.ndarray | int) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.int64 and values.ndim == 1:
+        return values.view(np.uint64)  # the same bits; callers never write to it
     return np.atleast_1d(np.asarray(values, dtype=np.int64)).astype(np.uint64)
 
 
@@ -100,7 +102,10 @@ class PersonDraws:
         self._column = 0
 
     def _shape(self, size: int | tuple[int, ...]) -> tuple[int, ...]:
-        shape = (int(size),) if np.ndim(size) == 0 else tuple(int(s) for s in size)  # type: ignore[union-attr]
+        if isinstance(size, (int, np.integer)):
+            shape: tuple[int, ...] = (int(size),)
+        else:
+            shape = (int(size),) if np.ndim(size) == 0 else tuple(int(s) for s in size)  # type: ignore[union-attr]
         if len(shape) not in (1, 2) or shape[0] != self.n:
             raise ValueError(f"draws are per person: size must be ({self.n},) or ({self.n}, k), not {shape}")
         return shape

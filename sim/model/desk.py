@@ -102,6 +102,10 @@ class RecallDesk:
     def letter(self, ids: np.ndarray, day: int) -> None:
         """Send one letter each; the answer, or the chase-up if none comes, is pending."""
         s, pop = self.state, self.practice.pop
+        if len(ids) == 0:  # nothing to send; the counters still record that none were
+            self.ledger.add("letters", 0)
+            self.admin.count("letter", 0)
+            return
         s.letters[ids] += 1
         s.letters_total[ids] += 1
         s.invited_days[ids, 1:] = s.invited_days[ids, :-1]
@@ -202,7 +206,8 @@ class RecallDesk:
 
     def _count_exceptions(self, who: np.ndarray, reason: str, n: int, measure: str = "exceptions") -> None:
         """Count codes entered: register-level in ``exceptions``, indicator-level in ``indicator_exceptions``."""
-        np.add.at(self.practice.care.exceptions, who, 1)
+        if len(who):
+            np.add.at(self.practice.care.exceptions, who, 1)
         self.ledger.add(measure, n)
         self.ledger.add(f"exception_codes_{reason}", n)
         self.admin.count("exception", n)

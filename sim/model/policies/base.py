@@ -103,6 +103,7 @@ class Policy(ABC):
             self.role_of(role, "review_minutes")
         check_roles(params.admin, scenario.roles)
         self._recording_table = self._build_recording_table()
+        self._by_indicator: tuple[Indicators, np.ndarray] | None = None
 
     def require_minutes(self, roles: set[str], field: str) -> None:
         """Every role the regime books reviews with needs a review length."""
@@ -201,9 +202,15 @@ class Policy(ABC):
     def recording(self, roles: np.ndarray, indicators: Indicators) -> np.ndarray:
         """Probability that each indicator item of a review is coded, ``[reviews, indicators]``,
         for reviews done by ``roles``: items no indicator pays for (points 0) at the unincentivised rates."""
-        items = np.maximum(indicators.item, 0)
-        paid = self.recording_table[roles][:, items]
-        return np.where(indicators.points > 0, paid, self.unincentivised_recording_table[roles][:, items])
+        return self._recording_by_indicator(indicators)[roles]
+
+    def _recording_by_indicator(self, indicators: Indicators) -> np.ndarray:
+        """``[role, indicator]`` coding probabilities, worked out once per indicator set."""
+        if self._by_indicator is None or self._by_indicator[0] is not indicators:
+            items = np.maximum(indicators.item, 0)
+            table = np.where(indicators.points > 0, self.recording_table[:, items], self.unincentivised_recording_table[:, items])
+            self._by_indicator = (indicators, table)
+        return self._by_indicator[1]
 
     @property
     def unincentivised_recording_table(self) -> np.ndarray:

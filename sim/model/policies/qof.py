@@ -55,6 +55,9 @@ class QofParams(PolicyParams):
 
 SENIORITY = {"hca": 0, "nurse": 1, "gp": 2}
 
+_CODE = {r.name: int(r) for r in Reason}
+"""Exception codes as plain integers (NumPy converts an enum member slowly)."""
+
 
 class QofRecall(Policy):
     """QOF recall: each condition on its own cycle, up to three letters, exception reporting
@@ -155,18 +158,18 @@ class QofRecall(Policy):
         here_out = here[:, out]
         above = (care.measured_day[ids][:, j] == day) & (care.measured_value[ids][:, j] > ind.target[out])
         at_max = practice.clinical.steps[ids][:, j] >= self._max_steps[j]
-        grounds[:, out] = np.where(here_out & qc.supervening[ids][:, out], Reason.H, np.where(here_out & above & at_max, Reason.D, 0))
+        grounds[:, out] = np.where(here_out & qc.supervening[ids][:, out], _CODE["H"], np.where(here_out & above & at_max, _CODE["D"], 0))
         treat = ind.treatment
-        grounds[:, treat] = np.where(here[:, treat] & qc.contra[ids][:, treat], Reason.E, 0)
+        grounds[:, treat] = np.where(here[:, treat] & qc.contra[ids][:, treat], _CODE["E"], 0)
         rng = practice.streams["exceptions"]
         inv = ind.investigation_ids
         missed = here[:, inv] & (care.last_recorded[ids][:, inv] != day)
         unavailable = missed & (rng.random(missed.shape) < practice.scenario.care.service_unavailable)
-        grounds[:, inv] = np.where(unavailable, Reason.I, grounds[:, inv])
+        grounds[:, inv] = np.where(unavailable, _CODE["I"], grounds[:, inv])
         grounds = np.where(rng.random(grounds.shape) < self.params.clinical_exception_coding, grounds, 0)
         declined = (qc.flu_declined[ids] == day)[:, None] & here & ind.flu
         coded = declined & (rng.random(grounds.shape) < self.params.flu_declined_coding)
-        grounds = np.where(coded, Reason.G, grounds).astype(np.int8)
+        grounds = np.where(coded, _CODE["G"], grounds).astype(np.int8)
         keep = grounds.any(axis=1)
         return IndicatorExceptions(ids[keep], grounds[keep]) if keep.any() else None
 
