@@ -78,7 +78,10 @@ class AcuteDemand:
 
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """Smallest count ``k`` with ``P(X <= k) >= u`` for ``X ~ Poisson(mean)``."""
-    k = np.ceil(np.nan_to_num(special.pdtrik(u, mean)))
+    x = special.pdtrik(u, mean)
+    if not np.isfinite(x).all():  # NaN where the mean is 0 (checked first: nan_to_num costs more)
+        x = np.nan_to_num(x)
+    k = np.ceil(x)
     below = np.maximum(k - 1, 0)
     k = np.where(special.pdtr(below, mean) >= u, below, k)
     return np.where(mean > 0, k, 0).astype(np.int64)

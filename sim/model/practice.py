@@ -214,8 +214,9 @@ class Practice:
             self.books[role].book(Request(day, ACUTE, self, count=n, unit=minutes))
             return
         leads = 1 + np.floor(self.streams["booking"].exponential(mean_lead, n)).astype(np.int64)
-        for lead, k in zip(*np.unique(leads, return_counts=True), strict=True):
-            self._diary.setdefault(day + int(lead), []).append((role, day, int(k), minutes))
+        counts = np.bincount(leads)  # requests by lead, in order of lead (as np.unique, far cheaper)
+        for lead in np.flatnonzero(counts).tolist():
+            self._diary.setdefault(day + lead, []).append((role, day, int(counts[lead]), minutes))
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""

@@ -104,6 +104,7 @@ class Policy(ABC):
         check_roles(params.admin, scenario.roles)
         self._recording_table = self._build_recording_table()
         self._by_indicator: tuple[Indicators, np.ndarray] | None = None
+        self._minutes_by_role: np.ndarray | None = None
 
     def require_minutes(self, roles: set[str], field: str) -> None:
         """Every role the regime books reviews with needs a review length."""
@@ -230,10 +231,11 @@ class Policy(ABC):
         return 0.0
 
     def review_minutes(self, roles: np.ndarray, n_conditions: np.ndarray) -> np.ndarray:
-        by_role = np.zeros(len(self.role_index))
-        for role, minutes in self.params.review_minutes.items():
-            by_role[self.role_index[role]] = minutes
-        base = by_role[roles]
+        if self._minutes_by_role is None:
+            self._minutes_by_role = np.zeros(len(self.role_index))
+            for role, minutes in self.params.review_minutes.items():
+                self._minutes_by_role[self.role_index[role]] = minutes
+        base = self._minutes_by_role[roles]
         if np.any(base <= 0):
             missing = sorted({self.scenario.roles[r] for r in roles[base <= 0]})
             raise ValueError(f"review_minutes has no entry for role(s) {missing}")
