@@ -32,7 +32,7 @@ def interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, bounds: Range = UN
     Unbounded: mean +/- t s / sqrt(n). Bounded on both sides: the same half-width taken
     on the logit scale of the range; bounded below (or above) only: on the log scale of
     the distance from the bound. NaN for fewer than two values; a mean at a bound (every
-    value there) gets the degenerate interval [mean, mean].
+    value there), or too close to it for the scale, gets the degenerate interval [mean, mean].
     """
     mean, sd, n = (np.asarray(a, dtype=float) for a in np.broadcast_arrays(mean, sd, n))
     low, high = bounds
@@ -49,7 +49,9 @@ def interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, bounds: Range = UN
             lower, upper = high - (high - mean) * np.exp(half / (high - mean)), high - (high - mean) * np.exp(-half / (high - mean))
         else:
             return mean - half, mean + half
-    inside = (mean > low) & (mean < high)
+    # A mean too close to a bound for the transformed scale (a subnormal share) has no usable
+    # interval there; it gets the degenerate one, as a mean at the bound does.
+    inside = (mean > low) & (mean < high) & np.isfinite(lower) & np.isfinite(upper)
     lower, upper = np.where(inside, lower, mean), np.where(inside, upper, mean)
     few = ~(n >= 2)
     return np.where(few, np.nan, lower), np.where(few, np.nan, upper)
