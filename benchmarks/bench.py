@@ -9,7 +9,7 @@ every part; pick parts with flags (``--parts county naive scaling profile englan
 - ``naive``: the naive one-process-per-patient SimPy recall loop
   (``benchmarks/naive_recall.py``, 100,000 patients, 5 years), timed in the same run,
   and the ratio of patient-years per second.
-- ``scaling``: patient-years per second for 7, 70 and 700 practices (one year each).
+- ``scaling``: patient-years per second for 7, 70 and 700 practices (one year each; ``--scaling`` picks others).
 - ``profile``: where the time goes in one federation (cProfile, top functions).
 - ``england``: one simulated year of ``qof_england.yaml`` (about 56 million patients):
   long; run it on a quiet machine.
@@ -98,8 +98,8 @@ def naive() -> float:
     return rate
 
 
-def scaling(workers: int) -> None:
-    for count in (7, 70, 700):
+def scaling(workers: int, counts: list[int]) -> None:
+    for count in counts:
         run, _, cpu, py = timed_run("qof_county.yaml", {"years": 1, "practices.count": count}, workers)
         print(f"  {count:>4} practices, 1 year: {py:>12,.0f} patient-years in {run:7.1f}s = {py / run:>9,.0f} patient-years/s"
               f" (CPU {cpu:.0f}s, {py / cpu:,.0f} patient-years per CPU-second); {load()}")
@@ -125,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=["county", "naive", "scaling", "profile"])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scaling", type=int, nargs="+", default=[7, 70, 700], help="practice counts of the scaling part")
     args = parser.parse_args()
     print(f"{date.today()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, {load()}")
     rate = county(args.workers) if "county" in args.parts else None
@@ -132,7 +133,7 @@ def main() -> None:
     if rate and base:
         print(f"ratio: {rate / base:.1f}x the naive loop's patient-years per second")
     if "scaling" in args.parts:
-        scaling(args.workers)
+        scaling(args.workers, args.scaling)
     if "profile" in args.parts:
         profile()
     if "england" in args.parts:

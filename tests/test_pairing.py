@@ -18,7 +18,7 @@ import sim.model.clinical.health as health
 from conftest import OPTOUT, QOF
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
-from sim.engine.streams import Streams
+from sim.engine.streams import PersonDraws, Streams
 from sim.experiment.runner import simulate_federation
 from sim.model.county import build_federation
 from sim.model.practice import Practice
@@ -182,3 +182,31 @@ def test_person_draws_follow_their_distributions():
     assert abs(pois.mean() - 1.5) < 0.02 and abs(pois.var() - 1.5) < 0.05
     assert abs(gam.mean() - 1.0) < 0.01 and abs(gam.var() - 0.5) < 0.02
     assert abs(beta.mean() - 0.8) < 0.002 and abs(beta.var() - 0.8 * 0.2 / 9) < 0.001
+
+
+def _splitmix(z: int) -> int:
+    mask = (1 << 64) - 1
+    z ^= z >> 30
+    z = (z * 0xBF58476D1CE4E5B9) & mask
+    z ^= z >> 27
+    z = (z * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+def test_person_draws_are_the_documented_hash_however_the_call_is_made():
+    """Each uniform is SplitMix64 of (stream key, person, occasion, column), worked out here in plain
+    integers: the same bits whether the occasion is one number or one per person, and whether a
+    person's columns are taken in one call or several (the draws' shortcuts change no number)."""
+    golden, mask, key = 0x9E3779B97F4A7C15, (1 << 64) - 1, 0x1234_5678_9ABC_DEF0
+    pids, occasion = np.array([0, 5, 417, 2**40 + 3], dtype=np.int64), 91
+
+    def expected(pid: int, column: int) -> float:
+        base = _splitmix(_splitmix(((pid * golden) & mask) ^ key) ^ _splitmix((occasion + golden) & mask))
+        z = _splitmix(base ^ _splitmix(((column + 1) * golden) & mask))
+        return (float(z >> 11) + 0.5) * 2.0**-53
+
+    want = np.array([[expected(int(p), c) for c in range(3)] for p in pids])
+    one_occasion = PersonDraws(np.uint64(key), pids, occasion)
+    np.testing.assert_array_equal(np.column_stack([one_occasion.random((4, 2)), one_occasion.random(4)]), want)
+    per_person = PersonDraws(np.uint64(key), pids, np.full(4, occasion))
+    np.testing.assert_array_equal(per_person.random((4, 3)), want)
