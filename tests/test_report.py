@@ -14,13 +14,14 @@ import subprocess
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.config import load_scenario
 from sim.experiment.compare import compare
 from sim.experiment.runner import run_scenario
-from sim.output.answer import BUSY_PCT, QUESTIONS, answer, effect
+from sim.output.answer import BUSY_PCT, QUESTIONS, answer, chosen_measures, effect
 from sim.output.plots import PLOTS, REQUIRED
 from sim.output.plots.clinical import plot_outcomes, plot_risk_factor_control
 from sim.output.plots.common import MAX_WIDTH_IN, STYLE
@@ -285,6 +286,9 @@ def test_caveat_names_a_role_at_capacity_else_the_assumptions(folder: Path, tmp_
 def test_caveat_names_an_assumption_that_reverses_the_answer(folder: Path, tmp_path: Path) -> None:
     """A one-way sweep saved beside the results in which opt-out has fewer patients past their own plan than QOF at one end."""
     work = copy_of(folder, tmp_path)
+    qof, optout = (pd.read_csv(work / s / "headline.csv") for s in ("qof_practice", "optout_practice"))
+    optout["missed_plan_pct"] = qof["missed_plan_pct"] + 3.0 + 0.1 * optout["replication"]  # a clear answer: more past their own plan
+    optout.to_csv(work / "optout_practice" / "headline.csv", index=False)
     label = "population.attendance.mean=0.5"
     rows = [
         {"sample": 1, "label": label, "parameter": "population.attendance.mean", "level": "low", "scenario": s,
@@ -294,6 +298,26 @@ def test_caveat_names_an_assumption_that_reverses_the_answer(folder: Path, tmp_p
     pd.DataFrame(rows).to_parquet(work / "sweep.parquet", index=False)
     caveat = answer(Comparison.load(work)).caveat
     assert caveat.startswith(f"The answer on monitoring gaps under Somerset-style opt-out reverses when {label}")
+
+
+def test_an_answer_with_no_clear_difference_cannot_reverse(folder: Path, tmp_path: Path) -> None:
+    """A sign change of a difference whose interval spans 0 is noise, not a reversed answer."""
+    work = copy_of(folder, tmp_path)
+    comp = Comparison.load(work)
+    diffs = comp.differences()
+    unclear = diffs[(diffs["lower"] < 0) & (diffs["upper"] > 0) & (diffs["difference"] != 0)]
+    pairs = {(s, m) for s, m in zip(unclear["scenario"], unclear["measure"])}
+    chosen = [(s, m) for _, m in chosen_measures(comp) for s in comp.scenarios if (s, m) in pairs]
+    assert chosen, "the fixture should have an answer line with no clear difference"
+    scenario, measure = chosen[0]
+    sign = np.sign(unclear.set_index(["scenario", "measure"]).loc[(scenario, measure), "difference"])
+    rows = [
+        {"sample": 1, "label": "x=1", "parameter": "x", "level": "low", "scenario": s, "replication": 0,
+         "measure": measure, "value": 10.0 - 5.0 * sign * (s == scenario)}
+        for s in comp.scenarios
+    ]
+    pd.DataFrame(rows).to_parquet(work / "sweep.parquet", index=False)
+    assert "reverses" not in answer(Comparison.load(work)).caveat
 
 
 def test_a_sweep_without_the_answer_measures_leaves_the_caveat_alone(folder: Path, tmp_path: Path) -> None:

@@ -169,18 +169,33 @@ def flip_caveat(comp: Comparison) -> str | None:
     for topic, measure in chosen_measures(comp):
         for s in [s for s in comp.scenarios if s != comp.baseline]:
             found = diffs[(diffs["scenario"] == s) & (diffs["measure"] == measure)]
-            if found.empty or s not in means or comp.baseline not in means or not found.iloc[0]["difference"]:
-                continue
+            if found.empty or s not in means or comp.baseline not in means or not _clear(found.iloc[0]):
+                continue  # only a clear answer can reverse; an interval spanning 0 has no direction
             if measure not in means.index.get_level_values("measure"):
                 continue  # a sweep saved without this measure says nothing about it
             shifted = (means[s] - means[comp.baseline]).xs(measure, level="measure")
             flipped = shifted[np.sign(shifted) == -np.sign(found.iloc[0]["difference"])]
             if len(flipped):
+                who = under(comp, s)
                 return (
-                    f"The answer on {topic.lower()} {lower_first(comp.short_labels[s])} reverses when "
+                    f"The answer on {topic.lower()} {who} reverses when "
                     f"{flipped.abs().idxmax()} (one-way sensitivity analysis); it rests on that assumption."
                 )
     return None
+
+
+def under(comp: Comparison, scenario: str) -> str:
+    """'under <scenario in a reader's words>', whether or not the short label already says 'under'."""
+    who = lower_first(comp.short_labels[scenario])
+    return who if who.startswith("under ") else f"under {comp.short_labels[scenario]}"
+
+
+def _clear(row: pd.Series) -> bool:
+    """A difference whose interval excludes 0 (or, with one replication, any non-zero one)."""
+    d, lo, hi = float(row["difference"]), float(row["lower"]), float(row["upper"])
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return d != 0
+    return lo > 0 or hi < 0
 
 
 def capacity_caveat(comp: Comparison) -> str | None:
@@ -192,7 +207,7 @@ def capacity_caveat(comp: Comparison) -> str | None:
     role, scenario = str(top["role"]), str(top["scenario"])
     shares = used.loc[used["role"] == role, "used_pct"]
     spread = f" ({shares.min():.0f}–{shares.max():.0f}% across scenarios)" if len(shares) > 1 and shares.max() - shares.min() >= 1 else ""
-    where = f" {lower_first(comp.short_labels[scenario])}" if len(comp.scenarios) > 1 else ""
+    where = f" {under(comp, scenario)}" if len(comp.scenarios) > 1 else ""
     text = f"capacity-bound: {plural(role_label(role))} booked {top['used_pct']:.0f}% of their session minutes{where}{spread}, so "
     levels = comp.levels().set_index(["scenario", "measure"])
     if (scenario, "routine_wait_days") in levels.index and scenario != comp.baseline:
