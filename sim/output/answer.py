@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.experiment.sensitivity import UNCLEAR, conclusion
 from sim.output.reader import Comparison, differing, provenance_rows
 from sim.output.words import fmt, lower_first, negligible, role_label
 
@@ -169,7 +170,9 @@ def flip_caveat(comp: Comparison) -> str | None:
     for topic, measure in chosen_measures(comp):
         for s in [s for s in comp.scenarios if s != comp.baseline]:
             found = diffs[(diffs["scenario"] == s) & (diffs["measure"] == measure)]
-            if found.empty or s not in means or comp.baseline not in means or not _clear(found.iloc[0]):
+            if found.empty or s not in means or comp.baseline not in means:
+                continue
+            if conclusion(*found.iloc[0][["difference", "lower", "upper"]]) == UNCLEAR:
                 continue  # only a clear answer can reverse; an interval spanning 0 has no direction
             if measure not in means.index.get_level_values("measure"):
                 continue  # a sweep saved without this measure says nothing about it
@@ -188,14 +191,6 @@ def under(comp: Comparison, scenario: str) -> str:
     """'under <scenario in a reader's words>', whether or not the short label already says 'under'."""
     who = lower_first(comp.short_labels[scenario])
     return who if who.startswith("under ") else f"under {comp.short_labels[scenario]}"
-
-
-def _clear(row: pd.Series) -> bool:
-    """A difference whose interval excludes 0 (or, with one replication, any non-zero one)."""
-    d, lo, hi = float(row["difference"]), float(row["lower"]), float(row["upper"])
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return d != 0
-    return lo > 0 or hi < 0
 
 
 def capacity_caveat(comp: Comparison) -> str | None:
