@@ -10,6 +10,7 @@ from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
 from sim.model.county import build_federation, list_sizes
+from sim.model.group import PracticeGroup
 from sim.model.practice import Practice
 from sim.experiment.runner import run_scenario
 from sim.measures.summary import headline
@@ -69,28 +70,28 @@ def test_perfect_monitoring_without_inertia_improves_control(qof):
 
 def test_dead_patients_have_no_further_reviews_or_events(monkeypatch):
     """Once a patient dies or leaves, no review is delivered to them and no event befalls them."""
-    gone: set[tuple[int, int]] = set()
+    gone: set[int] = set()  # person ids: unique in the county
     checked = {"reviews": 0, "events": 0}
-    remove, deliver, apply = Practice.remove, Practice.deliver, health.HealthModel._apply_events
+    remove, deliver, apply = Practice.remove, PracticeGroup.deliver, health.HealthModel._apply_events
 
     def spy_remove(self, ids):
-        gone.update((self.index, int(p)) for p in self.pop.pid[ids])
+        gone.update(int(p) for p in self.pop.pid[ids])
         remove(self, ids)
 
-    def spy_deliver(self, ids, cover, day, roles):
-        assert not any((self.index, int(p)) in gone for p in self.pop.pid[ids])
+    def spy_deliver(self, ids, cover, day, roles):  # every review: booked, opportunistic, any practice of the group
+        assert not any(int(p) in gone for p in self.pop.pid[ids])
         assert self.pop.active[ids].all()
         checked["reviews"] += len(ids)
         deliver(self, ids, cover, day, roles)
 
     def spy_apply(model, pop, ledger, keeper, ids, happened, *rest):
         hit = ids[happened.any(axis=1)]
-        assert not any((keeper.index, int(p)) in gone for p in pop.pid[hit])
+        assert not any(int(p) in gone for p in pop.pid[hit])
         checked["events"] += len(hit)
         apply(model, pop, ledger, keeper, ids, happened, *rest)
 
     monkeypatch.setattr(Practice, "remove", spy_remove)
-    monkeypatch.setattr(Practice, "deliver", spy_deliver)
+    monkeypatch.setattr(PracticeGroup, "deliver", spy_deliver)
     monkeypatch.setattr(health.HealthModel, "_apply_events", spy_apply)
     run_scenario(load_scenario(QOF, {"years": 3, "practices.list_size_mean": 3000}), workers=1, progress=False)
     assert len(gone) > 100 and checked["reviews"] > 1000 and checked["events"] > 50

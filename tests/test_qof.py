@@ -82,7 +82,8 @@ def hand_practice(n: int, specs: list[IndicatorSpec], age: float = 60.0) -> Simp
     )
     ind = Indicators(specs)
     care = CareRecord(n, len(ind), len(FACTORS))
-    qc = QofCare(SCENARIO, ind, pop, Streams(1, 0, 0)["qof_care"])
+    streams = Streams(1, 0, 0)
+    qc = QofCare(SCENARIO, ind, pop, streams["qof_care"], streams)
     qc.statin_steps = np.zeros(n)
     qc.contraindicated[:] = False
     qc.contra[:] = False

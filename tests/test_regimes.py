@@ -155,13 +155,15 @@ def test_unlimited_capacity_only_new_diagnoses_await_review():
 
 def test_unlimited_capacity_full_attendance_full_qof_achievement():
     """With everyone answering and attending, QOF exception-reports nobody and delivers every process indicator
-    done at reviews to nearly its whole denominator (flu vaccination is given at clinics and in season, not at
-    every review; retired indicators are not chased)."""
+    done at every review to nearly its whole denominator (flu vaccination is given at clinics and in season, not at
+    every review; retired indicators are not chased; an item with its own completeness below 1, such as MH008's
+    cervical screen done at about three reviews in ten, is not done at every review)."""
     tables = cached_run(QOF, UNLIMITED).tables
     qof = tables["qof"]
     assert qof["exceptions"].sum() == 0
-    flu = [i.id for i in load_scenario(QOF).scenario.indicators if i.window == "flu_season" or i.points == 0]
-    process = qof[(qof.kind == "process") & ~qof.indicator.isin(flu)]
+    specs = load_scenario(QOF).scenario.indicators
+    partial = [i.id for i in specs if i.window == "flu_season" or i.points == 0 or (i.completeness or 1.0) < 1.0]
+    process = qof[(qof.kind == "process") & ~qof.indicator.isin(partial)]
     # an annual recall against a 12-month window: a review a few days late falls just outside it
     missing = process["denominator"] - process["numerator_delivered"]
     assert (missing <= np.maximum(2, 0.05 * process["denominator"])).all()

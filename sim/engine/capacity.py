@@ -75,6 +75,9 @@ class Request:
     seq: int = 0  # order of arrival in its book
     asked: int = -1
     """Day the patient asked, if earlier than ``day`` (a booking for a later day the patient chose)."""
+    asked_counts: list[tuple[int, int]] | None = None
+    """For acute requests of patients who asked on different days: ``(day asked, count)`` in order of
+    arrival, so a day's releases from the diary are one request, seen first come first served."""
 
     @property
     def asked_day(self) -> int:
@@ -99,13 +102,35 @@ class Request:
         """Detach and return the first ``k``; this request keeps the rest."""
         if self.ids is None:
             self.count -= k
-            return Request(self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit, seq=self.seq, asked=self.asked)
+            head, self.asked_counts = _split_counts(self.asked_counts, k)
+            return Request(
+                self.day, self.kind, self.owner, priority=self.priority, count=k, unit=self.unit, seq=self.seq, asked=self.asked,
+                asked_counts=head,
+            )
         assert self.minutes is not None and self.pids is not None
         head = Request(
             self.day, self.kind, self.owner, self.minutes[:k], self.ids[:k], self.priority, pids=self.pids[:k], seq=self.seq, asked=self.asked
         )
         self.minutes, self.ids, self.pids = self.minutes[k:], self.ids[k:], self.pids[k:]
         return head
+
+
+def _split_counts(counts: list[tuple[int, int]] | None, k: int) -> tuple[list[tuple[int, int]] | None, list[tuple[int, int]] | None]:
+    """The first ``k`` of ``(day asked, count)`` entries, and the rest."""
+    if counts is None:
+        return None, None
+    head: list[tuple[int, int]] = []
+    rest = list(counts)
+    while k > 0:
+        asked, n = rest[0]
+        take = min(n, k)
+        head.append((asked, take))
+        k -= take
+        if take == n:
+            rest.pop(0)
+        else:
+            rest[0] = (asked, n - take)
+    return head, rest
 
 
 class AppointmentBook:

@@ -2,15 +2,18 @@
 
 Practices in a federation share federation staff (their appointment books) and so
 must share a clock; federations are independent of each other and are the unit of
-parallel work. The engine knows practices only through the :class:`Site` protocol
-and measurement only through :class:`Observer`.
+parallel work. The engine knows practices only through the :class:`Site` protocol,
+groups of practices that share a regime through :class:`Group`, and measurement
+only through :class:`Observer`.
 
 Processes, each waking at its :class:`~sim.engine.clock.Phase` of the day:
 
-- each practice's regime activities (recall searches, contract-year events), started by the practice;
-- the clinic day, every working day: open every book, let each practice take its
-  answers, chase-ups and acute demand (same-day first), weekly opportunistic reviews,
-  serve the routine queues first come first served, hand what was seen back, close;
+- each group's regime activities (recall searches, contract-year events), and each
+  practice's flu clinics;
+- the clinic day, every working day: open every book, let each group of practices
+  take its answers and chase-ups and each practice its acute demand (same-day first),
+  weekly opportunistic reviews, serve the routine queues first come first served,
+  hand what was seen back (each group reviews its patients seen today), close;
 - the health step every ``step_days``: events, deaths, diagnoses, moves;
 - measurement at the observer's days: snapshots, closing a financial year.
 """
@@ -38,11 +41,19 @@ class Site(Booker, Protocol):
 
     def begin_day(self, day: int) -> None: ...
 
+    def health(self, day: int, days: float) -> None: ...
+
+
+class Group(Protocol):
+    """Practices that share a regime, run together: recall, answers and reviews."""
+
+    def start(self, env: simpy.Environment) -> None: ...
+
+    def begin_day(self, day: int) -> None: ...
+
     def weekly(self, day: int) -> None: ...
 
     def end_day(self, day: int) -> None: ...
-
-    def health(self, day: int, days: float) -> None: ...
 
 
 class Observer(Protocol):
@@ -58,6 +69,7 @@ class Federation:
         self,
         env: simpy.Environment,
         sites: Sequence[Site],
+        groups: Sequence[Group],
         shared: Mapping[int, AppointmentBook],
         horizon: int,
         step_days: int,
@@ -66,6 +78,7 @@ class Federation:
     ) -> None:
         self.env = env
         self.sites = list(sites)
+        self.groups = list(groups)
         self.shared = dict(shared)
         self.horizon = horizon
         self.step_days = step_days
@@ -73,6 +86,8 @@ class Federation:
         self.observer = observer
 
     def run(self) -> None:
+        for group in self.groups:
+            group.start(self.env)
         for site in self.sites:
             site.start(self.env)
         self.env.process(self._clinic_days())
@@ -100,19 +115,21 @@ class Federation:
                 book.open_day(extra)
         for book in self.shared.values():
             book.open_day()
+        for group in self.groups:
+            group.begin_day(day)
         for site in self.sites:
             site.begin_day(day)
         if (day + FIRST_WEEKDAY) % 7 == 0:  # Mondays: the past week's consultations
-            for site in self.sites:
-                site.weekly(day)
+            for group in self.groups:
+                group.weekly(day)
         for book in self.books():
             seen, gave_up = book.serve(day, self.max_wait_days)
             for request in seen:
                 request.owner.on_seen(request, book.role, day)
             for request in gave_up:
                 request.owner.on_gave_up(request)
-        for site in self.sites:
-            site.end_day(day)
+        for group in self.groups:
+            group.end_day(day)
         for book in self.books():
             book.close_day()
 

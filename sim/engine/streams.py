@@ -83,6 +83,18 @@ def _slot_words(first: int, k: int) -> np.ndarray:
     return words
 
 
+PEOPLE_UNIT = 2**31 - 2
+"""Stream unit of draws keyed to people: one for the replication, since person ids carry their practice."""
+
+PRACTICE_BITS = 32
+"""A person id is ``practice << PRACTICE_BITS | n``: the n-th person of the practice's list."""
+
+
+def person_id(practice: int, n: np.ndarray | int) -> np.ndarray:
+    """County-wide person ids of the ``n``-th people of ``practice``'s list."""
+    return (np.int64(practice) << np.int64(PRACTICE_BITS)) + np.asarray(n, dtype=np.int64)
+
+
 class PersonDraws:
     """Random numbers for a fixed list of people, each row keyed to one person.
 
@@ -180,10 +192,13 @@ class Streams:
 
         Each person's numbers depend only on the stream, their id, the occasion
         and the sequence of draws made from the returned object, never on who
-        else is drawn for. Use a distinct occasion for each time the same people
+        else is drawn for, nor on which practice or group of practices asks: person
+        ids are unique across a county (:func:`person_id`), so the key is the
+        replication's, not the unit's. Use a distinct occasion for each time the same people
         are drawn for again (a health step's day, a review's number).
         """
         key = self._keys.get(name)
         if key is None:
-            key = self._keys[name] = np.uint64(self._sequence(f"people:{name}").generate_state(1, np.uint64)[0])
+            sequence = np.random.SeedSequence(self.seed, spawn_key=(self.replication, PEOPLE_UNIT, stream_key(f"people:{name}")))
+            key = self._keys[name] = np.uint64(sequence.generate_state(1, np.uint64)[0])
         return PersonDraws(key, pids, occasion)

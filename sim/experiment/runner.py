@@ -67,7 +67,7 @@ def simulate_federation(loaded: LoadedScenario, replication: int, index: int) ->
     model = build_federation(loaded, replication, index)
     recorder = Recorder(sc, model)
     horizon = (sc.measures.warmup_years + sc.years) * DAYS_PER_YEAR
-    engine = Federation(model.env, model.practices, model.shared, horizon, sc.clinical.step_days, sc.demand.max_wait_days, recorder)
+    engine = Federation(model.env, model.practices, model.groups, model.shared, horizon, sc.clinical.step_days, sc.demand.max_wait_days, recorder)
     engine.run()
     return SimulatedFederation(model, recorder.finish(), sc, horizon)
 

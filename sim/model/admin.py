@@ -90,7 +90,7 @@ def calendar(item: ScheduledAdmin) -> Callable[[], Iterator[int]]:
     return lambda: (item.day + int(round(i * item.every_months * DAYS_PER_MONTH)) for i in count())
 
 
-def scheduled_work(item: ScheduledAdmin, list_size: int) -> AdminWork:
-    """One occurrence of a scheduled task in a practice of ``list_size`` patients."""
+def scheduled_work(item: ScheduledAdmin, list_size: int, practice: int = 0) -> AdminWork:
+    """One occurrence of a scheduled task in a practice of ``list_size`` patients (``practice`` of its group)."""
     scale = list_size / 1000 if item.per_1000_patients else 1.0
-    return AdminWork(item.purpose, {role: minutes * scale for role, minutes in item.minutes.items()})
+    return AdminWork(item.purpose, {role: minutes * scale for role, minutes in item.minutes.items()}, practice)

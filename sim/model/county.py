@@ -19,9 +19,10 @@ from sim.config import LoadedScenario
 from sim.config.schema import PopulationSpec, Scenario
 from sim.engine.clock import year_start
 from sim.engine.capacity import AppointmentBook
-from sim.engine.streams import Streams
+from sim.engine.streams import Streams, person_id
 from sim.model.clinical.effects import TrueEffects
 from sim.model.population import condition_intercepts, generate
+from sim.model.group import PracticeGroup
 from sim.model.practice import Practice
 from sim.vocabulary import PRACTICE_ROLES
 
@@ -29,6 +30,9 @@ T = TypeVar("T")
 
 COUNTY_UNIT = 2**31 - 1
 """Stream unit for county-level draws (practice list sizes), apart from every practice."""
+
+GROUP_UNIT = 2**30
+"""Stream units of groups of practices (plus the group's first practice), apart from every practice."""
 
 
 def list_sizes(loaded: LoadedScenario) -> np.ndarray:
@@ -152,6 +156,8 @@ class FederationModel:
     practices: list[Practice]
     shared: dict[int, AppointmentBook]
     """Federation staff's books, by role index."""
+    groups: list[PracticeGroup]
+    """Practices that share a regime (those that join the scheme, and the rest), each one block of patients."""
 
 
 def build_federation(loaded: LoadedScenario, replication: int, index: int) -> FederationModel:
@@ -166,7 +172,12 @@ def build_federation(loaded: LoadedScenario, replication: int, index: int) -> Fe
         for name, s in sorted(sc.federation.staff.items())
     }
     practices = [_build_practice(loaded, env, replication, index, profile, shared) for profile in profiles]
-    return FederationModel(env, index, practices, shared)
+    groups = [
+        _build_group(loaded, replication, [pr for pr, pf in zip(practices, profiles) if pf.scheme == scheme], scheme)
+        for scheme in (False, True)
+        if any(pf.scheme == scheme for pf in profiles)
+    ]
+    return FederationModel(env, index, practices, shared, groups)
 
 
 def _build_practice(
@@ -176,17 +187,26 @@ def _build_practice(
     sc = practice_scenario(loaded, profile.quintile)
     intercepts = _intercepts(sc.population)
     streams = Streams(sc.seed, replication, profile.index)
-    pop = generate(sc.population, profile.list_size, streams["population"], intercepts)
+    pop = generate(sc.population, profile.list_size, streams["population"], intercepts, int(person_id(profile.index, 0)))
     books = {**_practice_books(env, loaded, pop.size), **shared}
-    from_start = profile.scheme and sc.scheme is not None and sc.scheme.start_year == 0
-    policy = loaded.make_policy(scheme=from_start, scenario=sc)
+    return Practice(profile.index, federation, sc, pop, books, streams, intercepts, quintile=profile.quintile)
+
+
+def _build_group(loaded: LoadedScenario, replication: int, practices: list[Practice], scheme: bool) -> PracticeGroup:
+    """The practices that join the scheme (``scheme``), or the rest, as one block under their regime."""
+    sc = loaded.scenario
+    streams = Streams(sc.seed, replication, GROUP_UNIT + practices[0].index)
+    from_start = scheme and sc.scheme is not None and sc.scheme.start_year == 0
     regime = sc.scheme.regime.policy if from_start and sc.scheme else sc.regime.policy
-    practice = Practice(profile.index, federation, sc, pop, books, streams, policy, intercepts, regime=regime, quintile=profile.quintile)
-    if profile.scheme and sc.scheme is not None and sc.scheme.start_year > 0:
-        practice.switch_at(year_start(sc.scheme.start_year), loaded.make_policy(scheme=True, scenario=sc), sc.scheme.regime.policy)
-    if profile.scheme and sc.scheme is not None and sc.scheme.effects is not None:
-        practice.clinical.effects = TrueEffects(sc.scheme.effects, sc, year_start(sc.scheme.start_year), pop.pid, streams)
-    return practice
+    group = PracticeGroup(practices, sc, loaded.make_policy(scheme=from_start, scenario=sc), regime, streams)
+    if scheme and sc.scheme is not None and sc.scheme.start_year > 0:
+        group.switch_at(year_start(sc.scheme.start_year), loaded.make_policy(scheme=True, scenario=sc), sc.scheme.regime.policy)
+    if scheme and sc.scheme is not None and sc.scheme.effects is not None:
+        start = year_start(sc.scheme.start_year)
+        group.clinical.effects = TrueEffects(sc.scheme.effects, sc, start, group.pop.pid, streams)
+        for practice in practices:
+            practice.clinical.effects = TrueEffects(sc.scheme.effects, sc, start, practice.pop.pid, practice.streams)
+    return group
 
 
 def _intercepts(population: PopulationSpec) -> np.ndarray:

@@ -47,6 +47,8 @@ class AdminWork:
 
     purpose: str
     minutes: dict[str, float]
+    practice: int = 0
+    """Which of the group's practices (``PracticeView.members``) did it."""
 
 
 @dataclass(frozen=True)

@@ -11,59 +11,47 @@ appointments and counts letters and exceptions. Nothing else writes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
-from sim.engine.capacity import CONTACT, REVIEW, AppointmentBook, Booker, Request
+from sim.engine.capacity import CONTACT, REVIEW, Request
 from sim.engine.clock import financial_year
-from sim.model.admin import AdminClerk
-from sim.model.decisions import AdminWork, ContactOutcome, Exceptions, IndicatorExceptions, Invitation, NonResponse
-from sim.model.ledger import Ledger
+from sim.model.decisions import AdminWork, ContactOutcome, Decision, IndicatorExceptions, Invitation, NonResponse
 from sim.model.policies.base import Policy
 from sim.model.qof.exceptions import Reason
-from sim.model.recall import NO_ACTION, Pending, RecallState, Status
-from sim.model.view import PracticeView
+from sim.model.recall import NO_ACTION, Pending, Status
+from sim.model.view import RecallGroup
 
 
 class RecallDesk:
-    """Carries out a regime's recall decisions for one practice."""
+    """Carries out a regime's recall decisions for a group of practices (a :class:`~sim.model.group.PracticeGroup`).
 
-    def __init__(
-        self,
-        practice: PracticeView,
-        owner: Booker,
-        policy: Policy,
-        books: Mapping[int, AppointmentBook],
-        ledger: Ledger,
-    ) -> None:
-        self.practice = practice
-        self.owner = owner
+    Rows are the group's; letters, bookings, exceptions and administrative work are
+    counted to each patient's own practice, and reviews wait in its own books.
+    """
+
+    def __init__(self, group: RecallGroup, policy: Policy) -> None:
+        self.group = group
         self.policy = policy
-        self.books = books
-        self.ledger = ledger
-        self.admin = AdminClerk(policy.params.admin, ledger, practice.scenario.roles)
-        self.state = RecallState(practice.pop.size)
+        self.state = group.recall
 
     # ------------------------------------------------------------- joining
     def start(self, rows: np.ndarray, day: int) -> None:
         """Patients join (day 0, or new registrants): blank state, first due dates."""
         self.state.reset(rows)
-        self.state.due[rows] = self.policy.start(self.practice, rows, day)
+        self.state.due[rows] = self.policy.start(self.group, rows, day)
         self.state.planned[rows] = self.state.due[rows]
 
     def switch(self, policy: Policy, day: int) -> None:
-        """The practice changes regime: the new one plans everyone's next review from their
+        """The practices change regime: the new one plans everyone's next review from their
         history; patients already invited or booked carry on under the new regime's rules."""
         self.policy = policy
-        self.admin = AdminClerk(policy.params.admin, self.ledger, self.practice.scenario.roles)
-        rows = np.arange(self.practice.pop.size)
-        self.state.due[rows] = policy.start(self.practice, rows, day)
+        rows = np.arange(self.group.pop.size)
+        self.state.due[rows] = policy.start(self.group, rows, day)
 
     def diagnosed(self, ids: np.ndarray, k: int, day: int) -> None:
         """A new condition: the regime plans its first review (and may bring others forward)."""
         s = self.state
-        s.due[ids] = self.policy.on_diagnosis(self.practice, ids, k, day)
+        s.due[ids] = self.policy.on_diagnosis(self.group, ids, k, day)
         s.planned[ids] = np.minimum(s.planned[ids], s.due[ids])
         s.planned[ids, k] = s.due[ids, k]
 
@@ -76,12 +64,15 @@ class RecallDesk:
         s.priority[ids] = False
 
     # ------------------------------------------------------------ decisions
-    def apply(self, decision: Invitation | Exceptions | IndicatorExceptions | AdminWork, day: int) -> None:
+    def apply(self, decision: Decision | list[Decision], day: int) -> None:
         """Carry out what a regime's scheduled activity decided."""
-        if isinstance(decision, Invitation):
+        if isinstance(decision, list):
+            for each in decision:
+                self.apply(each, day)
+        elif isinstance(decision, Invitation):
             self.invite(decision, day)
         elif isinstance(decision, AdminWork):
-            self.admin.record(decision)
+            self.group.members[decision.practice].admin.record(decision)
         elif isinstance(decision, IndicatorExceptions):
             self.except_indicators(decision.ids, decision.reasons, day)
         else:
@@ -101,20 +92,18 @@ class RecallDesk:
 
     def letter(self, ids: np.ndarray, day: int) -> None:
         """Send one letter each; the answer, or the chase-up if none comes, is pending."""
-        s, pop = self.state, self.practice.pop
-        if len(ids) == 0:  # nothing to send; the counters still record that none were
-            self.ledger.add("letters", 0)
-            self.admin.count("letter", 0)
+        s, pop = self.state, self.group.pop
+        self.group.count("letters", ids)  # zero too: the counters record that none were sent
+        if len(ids) == 0:
             return
         s.letters[ids] += 1
         s.letters_total[ids] += 1
         s.invited_days[ids, 1:] = s.invited_days[ids, :-1]
         s.invited_days[ids, 0] = day
-        self.ledger.add("letters", len(ids))
-        self.admin.count("letter", len(ids))
-        rng = self.practice.streams.for_people("response", pop.pid[ids], s.letters_total[ids])  # the patient's n-th letter
+        self.group.admin("letter", ids)
+        rng = self.group.streams.for_people("response", pop.pid[ids], s.letters_total[ids])  # the patient's n-th letter
         answers = rng.random(len(ids)) < pop.p_respond[ids] * ~pop.dissent[ids]
-        delay = 1 + rng.exponential(self.practice.scenario.population.response.delay_days, len(ids)).astype(np.int64)
+        delay = 1 + rng.exponential(self.group.scenario.population.response.delay_days, len(ids)).astype(np.int64)
         chase = self.policy.chase_after_days(s.priority[ids])
         s.action_day[ids] = day + np.where(answers, delay, chase)
         s.action[ids] = np.where(answers, Pending.ANSWER, Pending.CHASE)
@@ -137,24 +126,29 @@ class RecallDesk:
             return
         s = self.state
         s.status[ids] = Status.BOOKED
-        self.admin.count("booking", len(ids))
-        booking = self.policy.booking(self.practice, ids, s.cover[ids], day)
-        priority = s.priority[ids]
-        pid = self.practice.pop.pid
-        for role in np.unique(booking.roles):
-            for flag in (True, False):
-                pick = (booking.roles == role) & (priority == flag)
-                if pick.any():
-                    who = ids[pick]
-                    request = Request(day, REVIEW, self.owner, booking.minutes[pick], who, flag, pids=pid[who])
-                    self.books[int(role)].book(request)
+        self.group.admin("booking", ids)
+        booking = self.policy.booking(self.group, ids, s.cover[ids], day)
+        self._request(REVIEW, ids, booking.roles, booking.minutes, s.priority[ids], day)
+
+    def _request(self, kind: int, ids: np.ndarray, roles: np.ndarray, minutes: np.ndarray, priority: np.ndarray, day: int) -> None:
+        """Appointments wait in the book of each patient's practice (or federation staff's), by role and priority."""
+        pid = self.group.pop.pid
+        for p, sel in self.group.by_practice(ids):
+            practice = self.group.members[p]
+            who, role_of, length, first = ids[sel], roles[sel], minutes[sel], priority[sel]
+            for role in np.unique(role_of).tolist():
+                for flag in (True, False):
+                    pick = (role_of == role) & (first == flag)
+                    if pick.any():
+                        mine = who[pick]
+                        practice.books[role].book(Request(day, kind, practice, length[pick], mine, flag, pids=pid[mine]))
 
     def no_response(self, ids: np.ndarray, day: int) -> None:
         """No answer, or a missed appointment: the regime decides what follows."""
         if len(ids) == 0:
             return
         self.state.status[ids] = Status.INVITED
-        self._follow(ids, self.policy.after_no_response(self.practice, ids, day), day)
+        self._follow(ids, self.policy.after_no_response(self.group, ids, day), day)
 
     def _follow(self, ids: np.ndarray, decision: NonResponse, day: int) -> None:
         self.letter(ids[decision.letter], day)
@@ -168,13 +162,13 @@ class RecallDesk:
 
     def contact(self, ids: np.ndarray, day: int, role: int, minutes: float) -> None:
         """Ask ``role`` (e.g. a federation care coordinator) to phone these patients."""
-        pids = self.practice.pop.pid[ids]
-        self.admin.count("contact", len(ids))
-        self.books[role].book(Request(day, CONTACT, self.owner, np.full(len(ids), minutes), ids, pids=pids))
+        self.group.admin("contact", ids)
+        n = len(ids)
+        self._request(CONTACT, ids, np.full(n, role), np.full(n, minutes), np.zeros(n, dtype=bool), day)
 
     def contacted(self, ids: np.ndarray, day: int) -> None:
         """Phone contacts took place today: book a review, or defer."""
-        outcome: ContactOutcome = self.policy.after_contact(self.practice, ids, day)
+        outcome: ContactOutcome = self.policy.after_contact(self.group, ids, day)
         self.book(ids[outcome.book], day)
         self.defer(ids[~outcome.book], outcome.next_due[~outcome.book])
 
@@ -188,15 +182,15 @@ class RecallDesk:
 
     def except_(self, ids: np.ndarray, conditions: np.ndarray, day: int, reason: Reason = Reason.A) -> None:
         """Exclude ``conditions`` of these patients from this year's denominators (register-level code)."""
-        care = self.practice.care
-        rows, cols = np.nonzero(conditions & self.practice.pop.has[ids])
+        care = self.group.care
+        rows, cols = np.nonzero(conditions & self.group.pop.has[ids])
         care.excepted_fy[ids[rows], cols] = financial_year(day)
         care.excepted_reason[ids[rows], cols] = reason
         self._count_exceptions(ids[rows], reason.name, len(rows))
 
     def except_indicators(self, ids: np.ndarray, reasons: np.ndarray, day: int) -> None:
         """Indicator-level exception codes: ``reasons[n, indicators]`` (0 where none is coded)."""
-        care = self.practice.care
+        care = self.group.care
         rows, cols = np.nonzero(reasons)
         care.ind_excepted_fy[ids[rows], cols] = financial_year(day)
         care.ind_excepted_reason[ids[rows], cols] = reasons[rows, cols]
@@ -205,12 +199,13 @@ class RecallDesk:
             self._count_exceptions(who, Reason(int(code)).name, len(who), "indicator_exceptions")
 
     def _count_exceptions(self, who: np.ndarray, reason: str, n: int, measure: str = "exceptions") -> None:
-        """Count codes entered: register-level in ``exceptions``, indicator-level in ``indicator_exceptions``."""
+        """Count codes entered (one per entry of ``who``): register-level in ``exceptions``,
+        indicator-level in ``indicator_exceptions``."""
         if len(who):
-            np.add.at(self.practice.care.exceptions, who, 1)
-        self.ledger.add(measure, n)
-        self.ledger.add(f"exception_codes_{reason}", n)
-        self.admin.count("exception", n)
+            np.add.at(self.group.care.exceptions, who, 1)
+        self.group.count(measure, who)
+        self.group.count(f"exception_codes_{reason}", who)
+        self.group.admin("exception", who)
 
     def reviewed(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
         """A review of ``cover`` took place: out of the cycle until the regime's next due date,
@@ -219,8 +214,8 @@ class RecallDesk:
         codes whatever exceptions the regime asks for."""
         s = self.state
         before = s.due[ids].copy()
-        self.defer(ids, self.policy.next_due(self.practice, ids, cover, day))
+        self.defer(ids, self.policy.next_due(self.group, ids, cover, day))
         s.planned[ids] = np.where(cover | (s.due[ids] != before), s.due[ids], s.planned[ids])
-        coded = self.policy.review_exceptions(self.practice, ids, cover, day)
+        coded = self.policy.review_exceptions(self.group, ids, cover, day)
         if coded is not None:
             self.except_indicators(coded.ids, coded.reasons, day)

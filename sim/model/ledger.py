@@ -29,6 +29,7 @@ class Ledger:
         self.outcomes: defaultdict[Key, float] = defaultdict(float)
         self.per_role: defaultdict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(self.roles)))
         self.waits = np.zeros((2, WAIT_BINS), dtype=np.int64)
+        self._routine = _RoutineTally(len(roles))
 
     def add(self, measure: str, value: float, role: str = "", condition: str = "") -> None:
         """Count activity (letters, exceptions, minutes, ...)."""
@@ -49,8 +50,15 @@ class Ledger:
     def add_role(self, measure: str, role: int, value: float) -> None:
         self.per_role[measure][role] += value
 
+    def routine_seen(self, role: int, count: int, minutes: float, wait: int, next_working_day: bool, delay: int) -> None:
+        """``count`` routine (acute) appointments of ``role`` seen, ``wait`` days after asking,
+        ``delay`` days after the day they asked for. Tens of these come every practice-day, so they
+        are tallied in plain Python and folded into the totals when the period closes."""
+        self._routine.add(role, count, minutes, min(wait, WAIT_BINS - 1), next_working_day, delay)
+
     def flush(self) -> tuple[dict[ActivityKey, float], dict[Key, float], np.ndarray]:
         """Return the period's activity totals, outcome totals and wait histogram, and start afresh."""
+        self._routine.fold_into(self)
         totals = dict(self.totals)
         for measure, values in self.per_role.items():
             for role, value in zip(self.roles, values, strict=True):
@@ -63,3 +71,33 @@ class Ledger:
         self.per_role.clear()
         self.waits = np.zeros_like(waits)
         return totals, outcomes, waits
+
+
+class _RoutineTally:
+    """Routine (acute) appointments seen, tallied per role and per wait in Python numbers."""
+
+    def __init__(self, roles: int) -> None:
+        self.count = [0] * roles
+        self.minutes = [0.0] * roles
+        self.waits = [0] * WAIT_BINS
+        self.next_working_day = 0
+        self.delay = 0
+
+    def add(self, role: int, count: int, minutes: float, wait: int, next_working_day: bool, delay: int) -> None:
+        self.count[role] += count
+        self.minutes[role] += minutes
+        self.waits[wait] += count
+        if next_working_day:
+            self.next_working_day += count
+        self.delay += delay * count
+
+    def fold_into(self, ledger: Ledger) -> None:
+        """Add the tally to ``ledger``'s totals (as the measures an appointment counts under) and clear it."""
+        if not any(self.count):
+            return
+        ledger.per_role["minutes_other"] += np.array(self.minutes)
+        ledger.per_role["appointments_other"] += np.array(self.count, dtype=float)
+        ledger.waits[0] += np.array(self.waits, dtype=np.int64)
+        ledger.add("routine_seen_next_working_day", self.next_working_day)
+        ledger.add("routine_delay_days", self.delay)
+        self.__init__(len(self.count))  # type: ignore[misc]

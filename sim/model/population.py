@@ -38,7 +38,7 @@ class Population:
     p_attend: np.ndarray  # probability of attending a booked appointment
     dissent: np.ndarray  # bool: informed dissent from recall
     active: np.ndarray  # bool: registered and alive
-    pid: np.ndarray  # person id, unique within the practice (rows are reused by new registrants)
+    pid: np.ndarray  # person id, unique in the county (rows are reused by new registrants; streams.person_id)
     frailty_cuts: np.ndarray  # frailty score cut points, kept for new registrants
 
     @property
@@ -87,9 +87,10 @@ def sample_ages(bands: list[AgeBand], n: int, rng: np.random.Generator) -> np.nd
     return lower + rng.random(n) * (upper - lower)
 
 
-def generate(spec: PopulationSpec, n: int, rng: np.random.Generator, intercepts: np.ndarray) -> Population:
-    """Draw ``n`` registered patients."""
+def generate(spec: PopulationSpec, n: int, rng: np.random.Generator, intercepts: np.ndarray, first_pid: int = 0) -> Population:
+    """Draw ``n`` registered patients, with person ids from ``first_pid``."""
     pop, score = _draw(spec, n, rng, intercepts)
+    pop.pid += first_pid
     pop.frailty_cuts = _frailty_cuts(spec, pop.age, score)
     pop.frailty = _frailty(spec, pop.age, score, pop.frailty_cuts)
     return pop

@@ -1,16 +1,18 @@
-"""One general practice: its patients, care record, recall desk, appointment books and day.
+"""One general practice: its patients, appointment books, ledger, list and acute demand.
 
-Patient state lives in arrays (one row per patient), so a day's work for a practice
-is a handful of vectorised steps rather than an event per patient. The regime
-decides; the recall desk (:mod:`sim.model.desk`) carries its decisions out; this
-class runs the practice's day, delivers and records reviews, and keeps the list
-(diagnoses, deaths, moves, registrations).
+Patient state lives in arrays (one row per patient), kept in one block with the
+other practices of its federation that share its regime
+(:class:`~sim.model.group.PracticeGroup`): the practice's arrays are views of its
+rows there. The group runs the recall work (answers, bookings, reviews, coding)
+for all its practices at once; the practice keeps what is its own: its books and
+the routine queue, acute demand, the health step of its list (diagnoses, deaths,
+moves, registrations), flu clinics and its ledger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
@@ -20,26 +22,39 @@ from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase, next_working_day
 from sim.engine.streams import Streams
+from sim.model.admin import AdminClerk
 from sim.model.clinical.health import HealthModel
 from sim.model.clinical.state import ClinicalState
-from sim.model.decisions import Decision
 from sim.model.demand import AcuteDemand
-from sim.model.desk import RecallDesk
 from sim.model.ledger import Ledger
-from sim.model.policies.base import Activity, Policy
+from sim.model.policies.base import Policy
 from sim.model.population import Population, Registrants
-from sim.model.qof.care import QofCare, statin_steps
 from sim.model.qof.achievement import pre_scheme_income
+from sim.model.qof.care import QofCare, statin_steps
 from sim.model.qof.income import protected_income
 from sim.model.qof.indicators import Indicators
-from sim.model.qof.recording import code_items, seed_items
+from sim.model.qof.recording import seed_items
 from sim.model.recall import RecallState, Status
 from sim.model.record import CareRecord
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
+from sim.model.desk import RecallDesk
+
+
+class PracticeGroup(Protocol):
+    """What a practice asks of its group (:class:`sim.model.group.PracticeGroup`)."""
+
+    policy: Policy
+    regime: str
+    desk: RecallDesk
+    pop: Population
+
+    def seen(self, kind: RequestKind, ids: np.ndarray, role: int) -> None: ...
+
+    def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None: ...
 
 
 class Practice:
-    """A practice's patients, record, recall desk, appointment books and daily routine."""
+    """A practice's patients (views of its group's block), appointment books, ledger, list and acute demand."""
 
     def __init__(
         self,
@@ -49,54 +64,68 @@ class Practice:
         population: Population,
         books: Mapping[int, AppointmentBook],
         streams: Streams,
-        policy: Policy,
         intercepts: np.ndarray,
-        regime: str = "",
         quintile: int = 3,
     ) -> None:
         self.index = index
         self.federation = federation
-        self.regime = regime or scenario.regime.policy
-        """The regime in force (its ``regime.policy`` name); changes if the practice switches."""
         self.quintile = quintile
         """Deprivation quintile, 1 least to 5 most deprived."""
-        self._switch: tuple[int, Policy, str] | None = None
         self.scenario = scenario
         self.pop = population
         self.books = books
         self.streams = streams
-        self.policy = policy
         self.indicators = Indicators(scenario.indicators)
         self.intercepts = intercepts
         self.care = CareRecord(population.size, len(self.indicators), len(FACTORS))
+        self.recall = RecallState(population.size)
         self.ledger = Ledger(scenario.roles)
-        self.desk = RecallDesk(self, self, policy, books, self.ledger)
-        self._seen: dict[RequestKind, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
+        self.admin: AdminClerk | None = None
+        """Counts the administrative work of the practice's regime (set when it joins a group)."""
+        self.group: PracticeGroup | None = None
+        self.rows = slice(0, population.size)
+        """The practice's rows among its group's."""
         self.acute = AcuteDemand(scenario.demand, population)
         self._diary: dict[int, list[tuple[int, int, int, float]]] = {}
         """Routine requests for a later day the patient chose: day -> (role, day asked, count, minutes)."""
+        self._released = -1
+        """Last day the diary was released."""
         self.clinical = ClinicalState(scenario.clinical, population, streams.for_people("clinical", population.pid))
-        self.registrants = Registrants(scenario.population, streams["registrations"], intercepts, population.size)
-        self.health_model = HealthModel(scenario, intercepts)
+        first_pid = int(population.pid[0]) if population.size else 0
+        self.registrants = Registrants(scenario.population, streams["registrations"], intercepts, first_pid + population.size)
+        self.health_model = HealthModel(scenario, intercepts, population.size)
         dep = scenario.deprivation
         grounds = dep.multiplier(dep.exception_ratio, quintile)
-        self.qof_care = QofCare(scenario, self.indicators, population, streams["qof_care"], grounds)
+        self.qof_care = QofCare(scenario, self.indicators, population, streams["qof_care"], streams, grounds)
         self.qof_care.statin_steps = statin_steps(self.clinical.steps)
         self._seed_history(np.arange(population.size), 0)
 
+    def join_group(self, group: PracticeGroup, rows: slice) -> None:
+        """Join ``group``, which now holds this practice's patients as ``rows`` of its block."""
+        self.group, self.rows = group, rows
+        self.qof_care.statin_steps = statin_steps(self.clinical.steps)  # a view of the block now
+        self.admin = AdminClerk(group.policy.params.admin, self.ledger, self.scenario.roles)
+
     @property
-    def recall(self) -> RecallState:
-        return self.desk.state
+    def policy(self) -> Policy:
+        assert self.group is not None
+        return self.group.policy
+
+    @property
+    def regime(self) -> str:
+        """The regime in force (its ``regime.policy`` name); changes if the practice switches."""
+        assert self.group is not None
+        return self.group.regime
+
+    def _group(self) -> PracticeGroup:
+        assert self.group is not None, "a practice runs as part of a PracticeGroup"
+        return self.group
 
     # ---------------------------------------------------------- the run
     def start(self, env: simpy.Environment) -> None:
-        """Every patient joins the regime's recall; the regime's own activities begin."""
-        if self._switch is not None:
-            env.process(self._switch_process(env, *self._switch))
-        self.desk.start(np.arange(self.pop.size), 0)
+        """The practice's own activities: flu clinics; a practice not paid on achievement keeps its income."""
         if not self.policy.paid_on_achievement:
             self.qof_care.protected = protected_income(self, 0)
-        self._start_activities(env, 0)
         env.process(self._flu_clinics(env))
 
     def _flu_clinics(self, env: simpy.Environment) -> Generator[Any, Any, None]:
@@ -105,31 +134,11 @@ class Practice:
             yield Phase.CLINIC.wait(env, day)
             self.ledger.add("flu_vaccinations", self.qof_care.flu_clinic(day))
 
-    def _start_activities(self, env: simpy.Environment, from_day: int) -> None:
-        for activity in self.policy.activities():
-            env.process(self._activity(env, activity, self.policy, from_day))
-
-    def _activity(self, env: simpy.Environment, activity: Activity, owner: Policy, from_day: int) -> Generator[Any, Any, None]:
-        for day in activity.days():
-            if day < from_day:
-                continue
-            yield activity.phase.wait(env, day)
-            if self.policy is not owner:  # the practice has since switched regime
-                return
-            decision: Decision = activity.decide(self, day)
-            self.desk.apply(decision, day)
-
-    def switch_at(self, day: int, policy: Policy, regime: str) -> None:
-        """Switch to ``policy`` (named ``regime``) at the start of ``day`` (e.g. joining a scheme)."""
-        self._switch = (day, policy, regime)
-
-    def _switch_process(self, env: simpy.Environment, day: int, policy: Policy, regime: str) -> Generator[Any, Any, None]:
-        yield Phase.SWITCH.wait(env, day)
-        if self.policy.paid_on_achievement and not policy.paid_on_achievement:
+    def leaving(self, old: Policy, new: Policy, day: int) -> None:
+        """The practice's group switches from ``old`` to ``new`` at ``day``: leaving QOF payment keeps last year's income."""
+        if old.paid_on_achievement and not new.paid_on_achievement:
             self.qof_care.protected = pre_scheme_income(self, day)
-        self.policy, self.regime = policy, regime
-        self.desk.switch(policy, day)
-        self._start_activities(env, day)
+        self.admin = AdminClerk(new.params.admin, self.ledger, self.scenario.roles)
 
     def extra_sessions(self, day: int) -> float:
         return self.policy.extra_sessions(day)
@@ -162,14 +171,14 @@ class Practice:
         self.care.diagnosed[ids, k] = day
         self.ledger.outcome("new_diagnoses", len(ids), condition=CONDITIONS[k])
         self.clinical.diagnose(ids, k, day, self.streams.for_people("diagnosis", self.pop.pid[ids], k))
-        self.desk.diagnosed(ids, k, day)
+        self._group().desk.diagnosed(ids + self.rows.start, k, day)
 
     def remove(self, ids: np.ndarray) -> None:
         """Patients who died or left: no further reviews, events or letters."""
         if len(ids) == 0:
             return
         self.pop.active[ids] = False
-        self.desk.close(ids)
+        self._group().desk.close(ids + self.rows.start)
 
     def register_new(self, rows: np.ndarray, day: int) -> None:
         """New registrants take the empty rows, with their own history of reviews."""
@@ -181,7 +190,7 @@ class Practice:
         self.clinical.init_rows(rows, self.pop, self.streams.for_people("clinical", self.pop.pid[rows]), day)
         self.qof_care.join(rows, day)
         self.ledger.outcome("registrations", len(rows))
-        self.desk.start(rows, day)
+        self._group().desk.start(rows + self.rows.start, day)
 
     def health(self, day: int, days: float) -> None:
         """The health step ending at ``day``: events, deaths, diagnoses, moves; demand follows the list."""
@@ -192,15 +201,13 @@ class Practice:
 
     # -------------------------------------------------------------- the day
     def begin_day(self, day: int) -> None:
-        """Answers and chase-ups due today, then today's acute demand."""
-        answered, silent = self.desk.pending(day)
-        self.desk.book(answered, day)
-        self.desk.no_response(silent, day)
+        """Today's acute demand (answers and chase-ups are the group's)."""
         self._acute_demand(day)
 
     def _acute_demand(self, day: int) -> None:
         counts = self.acute.draw(self.streams["acute"])
         self._release_diary(day)
+        self._released = day
         for role, minutes in enumerate(self.acute.minutes):
             self._same_day(int(counts[0, role]), float(minutes), role)
             if counts[1, role]:
@@ -220,9 +227,13 @@ class Practice:
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""
-        for when in sorted(d for d in self._diary if d <= day):
-            for role, asked, k, minutes in self._diary.pop(when):
-                self.books[role].book(Request(day, ACUTE, self, count=k, unit=minutes, asked=asked))
+        waiting: dict[int, tuple[float, list[tuple[int, int]]]] = {}
+        for when in range(self._released + 1, day + 1):  # the days since the last release, in order
+            for role, asked, k, minutes in self._diary.pop(when, ()):
+                waiting.setdefault(role, (minutes, []))[1].append((asked, k))
+        for role, (minutes, counts) in waiting.items():  # one request per role, patients in order of asking
+            total = sum(k for _, k in counts)
+            self.books[role].book(Request(day, ACUTE, self, count=total, unit=minutes, asked=counts[0][0], asked_counts=counts))
 
     def _same_day(self, n: int, minutes: float, role: int) -> None:
         book = self.books[role]
@@ -236,87 +247,34 @@ class Practice:
 
     def on_seen(self, request: Request, role: int, day: int) -> None:
         """Patients whose routine appointment came up today."""
+        if request.kind == ACUTE:
+            for asked, n in request.asked_counts or [(request.asked_day, request.count)]:
+                self.ledger.routine_seen(role, n, n * request.unit, day - asked, day <= next_working_day(asked), day - request.day)
+            return
         if request.kind != CONTACT:
             self.ledger.waits[request.kind, min(day - request.asked_day, WAIT_BINS - 1)] += request.size
-        if request.kind == ACUTE:
-            self._count_work(role, ACUTE, request.count * request.unit, request.count)
-            if day <= next_working_day(request.asked_day):
-                self.ledger.add("routine_seen_next_working_day", request.count)
-            self.ledger.add("routine_delay_days", (day - request.day) * request.count)
-            return
-        ids = request.ids
+        ids = request.ids  # rows of the group's block
         assert ids is not None and request.minutes is not None
         self._count_work(role, request.kind, float(request.minutes.sum()), len(ids))
-        ids = ids[self.pop.pid[ids] == request.pids]  # the booking's patient has not died or left
-        self._seen[request.kind].append((ids, np.full(len(ids), role)))
+        group = self._group()
+        ids = ids[group.pop.pid[ids] == request.pids]  # the booking's patient has not died or left
+        group.seen(RequestKind(request.kind), ids, role)
 
     def on_gave_up(self, request: Request) -> None:
         self.ledger.add("routine_gave_up", request.size)
-
-    def end_day(self, day: int) -> None:
-        """Reviews and contacts that took place today, handled together."""
-        reviews, contacts = self._seen[REVIEW], self._seen[CONTACT]
-        self._seen = {REVIEW: [], CONTACT: []}
-        if contacts:
-            self.desk.contacted(np.concatenate([ids for ids, _ in contacts]), day)
-        if reviews:
-            self._attend(np.concatenate([i for i, _ in reviews]), np.concatenate([r for _, r in reviews]), day)
-
-    def _attend(self, ids: np.ndarray, roles: np.ndarray, day: int) -> None:
-        came = self.streams.for_people("attendance", self.pop.pid[ids], day).random(len(ids)) < self.pop.p_attend[ids]
-        self.ledger.by_role("dna", roles[~came])
-        self.deliver(ids[came], self.recall.cover[ids[came]], day, roles[came])
-        self.desk.no_response(ids[~came], day)
 
     def _count_work(self, role: int, kind: RequestKind, minutes: float, n: int) -> None:
         work = WORK_OF[kind]
         self.ledger.add_role(f"minutes_{work}", role, minutes)
         self.ledger.add_role(f"appointments_{work}", role, n)
 
-    # --------------------------------------------------------------- reviews
-    def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
-        """Reviews took place: care delivered for ``cover``; some of it recorded.
-
-        ``roles`` gives the role that did each review.
-        """
-        if len(ids) == 0:
-            return
-        care = self.care
-        self.health_model.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
-        cover = cover & self.pop.has[ids]
-        rows, cols = np.nonzero(cover)
-        care.last_delivered[ids[rows], cols] = day
-        care.reviews[ids[rows], cols] += 1
-        care.visits[ids] += 1
-        self.ledger.by_role("reviews_delivered", roles)
-        draws = self.streams.for_people("treatment", self.pop.pid[ids], care.visits[ids])  # the patient's n-th review
-        measured, values = self.clinical.review(ids, cover, day, draws, self.policy.params.review_adherence_boost)
-        rows, cols = np.nonzero(measured)
-        care.measured_day[ids[rows], cols] = day
-        care.measured_value[ids[rows], cols] = values[rows, cols]
-        self.qof_care.review(ids, cover, day)
-        self._record(ids, cover, day, roles, measured, values)
-        self.desk.reviewed(ids, cover, day)
-
-    def _record(
-        self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray, measured: np.ndarray, values: np.ndarray
-    ) -> None:
-        """Code the indicator items of the covered conditions (:func:`sim.model.qof.recording.code_items`)."""
-        coded = code_items(self, self.policy, ids, cover, day, roles, measured, values)
-        self.ledger.by_role("reviews_recorded", roles[coded.any(axis=1)])
-        self.ledger.add("items_recorded", float(coded.sum()))
-        self.desk.admin.count("item_coded", coded.sum(axis=1), roles)
-
-    def weekly(self, day: int) -> None:
-        """Once a week: reviews done opportunistically in the past week's consultations."""
-        self.opportunistic_reviews(day, 7.0)
-
-    def opportunistic_reviews(self, day: int, days: float) -> None:
+    def opportunistic_reviews(self, day: int, days: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Overdue patients who consulted for something else in the last ``days`` may
-        have had their review then, if the clinician had the minutes today."""
+        have had their review then, if the clinician had the minutes today: their rows
+        in the group, the overdue conditions reviewed and the role (the group delivers them)."""
         p = self.policy.opportunistic_probability
         if p <= 0:
-            return
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(CONDITIONS)), dtype=bool), np.zeros(0, dtype=np.int64)
         draws = self.streams.for_people("opportunistic", self.pop.pid, day)
         ids, roles = self.acute.seen_in(days * p, self.pop.active, draws)
         overdue = self.pop.has[ids] & (self.recall.due[ids] <= day)
@@ -332,7 +290,11 @@ class Practice:
             self._count_work(int(role), REVIEW, k * minutes, 0)
             done[mine[:k]] = True
         self.ledger.by_role("reviews_opportunistic", roles[done])
-        self.deliver(ids[done], overdue[done], day, roles[done])
+        return ids[done] + self.rows.start, overdue[done], roles[done]
+
+    def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
+        """Reviews of these patients (the practice's rows) took place (:meth:`PracticeGroup.deliver`)."""
+        self._group().deliver(ids + self.rows.start, cover, day, roles)
 
     @property
     def practice_books(self) -> list[AppointmentBook]:

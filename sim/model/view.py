@@ -1,4 +1,4 @@
-"""The read-only view of a practice that a regime decides from.
+"""The read-only views a regime decides from: a practice, and the group of practices it runs.
 
 A regime sees the population, the care record, the recall state, its named random
 streams, the indicator table, the practice's clinical state and the care behind the
@@ -9,7 +9,10 @@ this protocol, so a regime never depends on the practice class.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
@@ -48,3 +51,29 @@ class PracticeView(Protocol):
 
     @property
     def streams(self) -> Streams: ...
+
+
+class GroupView(PracticeView, Protocol):
+    """What a regime decides from: the patients of all the practices it runs in a federation
+    (:class:`~sim.model.group.PracticeGroup`), with each practice's own view for decisions
+    that are a practice's own (a year-end push sized to its list, reporting per practice)."""
+
+    @property
+    def members(self) -> Sequence[PracticeView]: ...
+
+    @property
+    def blocks(self) -> list[slice]:
+        """Each member's rows among the group's."""
+        ...
+
+
+class RecallGroup(GroupView, Protocol):
+    """What the recall desk works through: the group's patients, and counting and booking per practice."""
+
+    def by_practice(self, ids: np.ndarray) -> Iterator[tuple[int, np.ndarray | slice]]:
+        """``(practice, selection of ids)`` for each member with patients among ``ids``."""
+        ...
+
+    def count(self, measure: str, ids: np.ndarray) -> None: ...
+
+    def admin(self, unit: str, ids: np.ndarray, units: np.ndarray | None = None, roles: np.ndarray | None = None) -> None: ...

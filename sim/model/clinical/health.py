@@ -108,7 +108,7 @@ class Hazards:
 class HealthModel:
     """The clinical course of a practice's list, stepped every ``clinical.step_days``."""
 
-    def __init__(self, scenario: Scenario, intercepts: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, intercepts: np.ndarray, size: int = 0) -> None:
         self.spec = scenario.clinical
         self.hazards = Hazards(scenario.clinical)
         self.incidence = IncidenceCurve(scenario, intercepts)
@@ -117,9 +117,9 @@ class HealthModel:
         with np.errstate(divide="ignore"):
             self.leave_hazard = -np.log1p(-scenario.clinical.leave_rate)
             """``leave_rate`` is a share of the list a year: the hazard that leaves that share in a year."""
-        self._exposure = np.zeros((0, len(EVENTS)))
+        self._exposure = np.zeros((size, len(EVENTS)))
         """Cumulative hazard ``[rows, events]`` of the current step, accrued so far."""
-        self._accrued_to = np.zeros(0)
+        self._accrued_to = np.zeros(size)
         """Day up to which each row's exposure has been accrued."""
 
     def accrue(
@@ -285,7 +285,7 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 class IncidenceCurve:
     """Per-condition constants of the prevalence curve, as row vectors over conditions."""
 
-    def __init__(self, scenario: Scenario, intercepts: np.ndarray) -> None:
+    def __init__(self, scenario: Scenario, intercepts: np.ndarray, size: int = 0) -> None:
         spec = scenario.population
         conds = [spec.conditions[c] for c in CONDITIONS]
         trend = scenario.clinical.incidence_trend

@@ -22,13 +22,13 @@ from typing import Annotated, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.config.contract import AdminSpec
+from sim.config.contract import AdminSpec, ScheduledAdmin
 from sim.config.schema import Scenario
 from sim.engine.clock import Phase
 from sim.model.admin import calendar, check_roles, scheduled_work
 from sim.model.qof.indicators import Indicators
 from sim.model.decisions import Booking, ContactOutcome, Decision, IndicatorExceptions, Invitation, NonResponse
-from sim.model.view import PracticeView
+from sim.model.view import GroupView, PracticeView
 from sim.vocabulary import ITEMS, PRACTICE_ROLES
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -77,12 +77,16 @@ class Activity:
     name: str
     phase: Phase
     days: Callable[[], Iterator[int]]
-    decide: Callable[[PracticeView, int], Decision]
+    decide: Callable[[GroupView, int], Decision | list[Decision]]
 
 
 def every(days: int, start: int = 0) -> Callable[[], Iterator[int]]:
     """A schedule: ``start``, ``start + days``, ..."""
     return lambda: (start + i * days for i in count())
+
+
+def _per_practice(item: ScheduledAdmin, group: GroupView) -> list[Decision]:
+    return [scheduled_work(item, int(member.pop.active.sum()), p) for p, member in enumerate(group.members)]
 
 
 class Policy(ABC):
@@ -135,12 +139,9 @@ class Policy(ABC):
         return [search, *self.admin_activities()]
 
     def admin_activities(self) -> list[Activity]:
-        """Scheduled administrative work (``params.admin.scheduled``): reporting, meetings."""
+        """Scheduled administrative work (``params.admin.scheduled``): reporting, meetings; each practice's own."""
         return [
-            Activity(
-                f"admin: {item.purpose}", Phase.CONTRACT_YEAR, calendar(item),
-                lambda practice, day, item=item: scheduled_work(item, int(practice.pop.active.sum())),
-            )
+            Activity(f"admin: {item.purpose}", Phase.CONTRACT_YEAR, calendar(item), lambda group, day, item=item: _per_practice(item, group))
             for item in self.params.admin.scheduled
         ]
 

@@ -107,7 +107,7 @@ class CarePlanning(Policy):
         past review (now if never reviewed)."""
         if len(self._goal) != practice.pop.size:
             self._goal = np.full(practice.pop.size, NO_GOAL, dtype=np.int64)
-        draw = practice.streams["preference"].random(len(rows))
+        draw = practice.streams.for_people("preference", practice.pop.pid[rows], day).random(len(rows))
         chosen = np.searchsorted(self._goal_cum, draw, side="right")
         self._goal[rows] = np.where(chosen < len(self._goal_cum), chosen, NO_GOAL)
         has = practice.pop.has[rows]
@@ -131,7 +131,8 @@ class CarePlanning(Policy):
         roles = self._tier_role[tier]
         shared = self.params.shared_care
         if shared is not None:
-            draw = practice.streams["shared_care"].random(len(ids)) < shared.share
+            visit = practice.care.visits[ids]  # booked for the patient's next review
+            draw = practice.streams.for_people("shared_care", practice.pop.pid[ids], visit).random(len(ids)) < shared.share
             roles = np.where((tier == TIERS.index(shared.tier)) & draw, self._shared_role, roles)
         return Booking(roles, self.review_minutes(roles, cover.sum(axis=1)))
 
@@ -149,7 +150,8 @@ class CarePlanning(Policy):
 
     def after_contact(self, practice: PracticeView, ids: np.ndarray, day: int) -> ContactOutcome:
         assert self.params.coordinator is not None
-        agreed = practice.streams["coordination"].random(len(ids)) < self.params.coordinator.success
+        letters = practice.recall.letters_total[ids]  # phoned after the patient's n-th letter went unanswered
+        agreed = practice.streams.for_people("coordination", practice.pop.pid[ids], letters).random(len(ids)) < self.params.coordinator.success
         return ContactOutcome(agreed, self._all_due(practice, ids, day))
 
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:

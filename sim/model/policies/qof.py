@@ -16,7 +16,7 @@ from sim.model.decisions import Booking, Exceptions, IndicatorExceptions, Invita
 from sim.model.policies.base import Activity, Policy, PolicyParams, Probability
 from sim.model.qof.exceptions import A_INVITATIONS, Reason
 from sim.model.qof.push import at_stake, most_valuable
-from sim.model.view import PracticeView
+from sim.model.view import GroupView, PracticeView
 from sim.vocabulary import CONDITIONS, ITEMS, PRACTICE_ROLES, Condition, PracticeRole
 
 
@@ -161,7 +161,7 @@ class QofRecall(Policy):
         grounds[:, out] = np.where(here_out & qc.supervening[ids][:, out], _CODE["H"], np.where(here_out & above & at_max, _CODE["D"], 0))
         treat = ind.treatment
         grounds[:, treat] = np.where(here[:, treat] & qc.contra[ids][:, treat], _CODE["E"], 0)
-        rng = practice.streams["exceptions"]
+        rng = practice.streams.for_people("exceptions", practice.pop.pid[ids], care.visits[ids])  # at the patient's n-th review
         inv = ind.investigation_ids
         missed = here[:, inv] & (care.last_recorded[ids][:, inv] != day)
         unavailable = missed & (rng.random(missed.shape) < practice.scenario.care.service_unavailable)
@@ -186,8 +186,17 @@ class QofRecall(Policy):
         ids = np.flatnonzero(practice.qof_care.severely_frail_unsuitable() & pop.has.any(axis=1) & ~pop.dissent)
         return Exceptions(ids, pop.has[ids], reason="B")
 
-    def push(self, practice: PracticeView, day: int) -> Invitation:
-        """Invite, with priority, the patients with the most pounds at stake on 31 March."""
+    def push(self, group: GroupView, day: int) -> Invitation:
+        """Each practice invites, with priority, the patients with the most pounds at stake on 31 March,
+        as many as its list gives it room for."""
+        chosen, covers = [], []
+        for member, rows in zip(group.members, group.blocks, strict=True):
+            ids, cover = self._push_one(member, day)
+            chosen.append(ids + rows.start)
+            covers.append(cover)
+        return Invitation(np.concatenate(chosen), np.concatenate(covers), priority=True)
+
+    def _push_one(self, practice: PracticeView, day: int) -> tuple[np.ndarray, np.ndarray]:
         push = self.params.year_end_push
         assert push is not None
         value, cover = at_stake(practice, year_end(financial_year(day)))
@@ -195,7 +204,7 @@ class QofRecall(Policy):
         idle = practice.recall.idle() & pop.active & ~pop.dissent
         room = int(np.ceil(push.invitations_per_1000 * pop.active.sum() / 1000))
         ids = most_valuable(value, idle, room)
-        return Invitation(ids, cover[ids], priority=True)
+        return ids, cover[ids]
 
     def extra_sessions(self, day: int) -> float:
         push = self.params.year_end_push

@@ -30,6 +30,7 @@ from sim.vocabulary import CONDITIONS, FRAILTY, ITEMS
 
 if TYPE_CHECKING:
     from sim.config.schema import Scenario
+    from sim.engine.streams import PersonDraws, Streams
     from sim.model.population import Population
 
 CHOL = FACTORS.index("chol")
@@ -41,7 +42,8 @@ class QofCare:
     """Per-patient treatment, vaccination and exception-ground state of one practice."""
 
     def __init__(
-        self, scenario: Scenario, indicators: Indicators, pop: Population, rng: np.random.Generator, grounds_ratio: float = 1.0
+        self, scenario: Scenario, indicators: Indicators, pop: Population, rng: np.random.Generator, streams: Streams,
+        grounds_ratio: float = 1.0,
     ) -> None:
         self.spec = scenario.care
         self.grounds_ratio = grounds_ratio
@@ -50,6 +52,9 @@ class QofCare:
         self.ind = indicators
         self.pop = pop
         self.rng = rng
+        """Draws for patients as they join (grounds for exception, treatment on joining, flu propensity)."""
+        self.streams = streams
+        """Draws at reviews and flu offers, keyed to the person."""
         n = pop.size
         self.treatments = tuple(self.spec.treatments)
         self.subgroups = tuple(self.spec.subgroups)
@@ -190,21 +195,19 @@ class QofCare:
         return year_start(financial_year(day)) + self.season_start
 
     # ------------------------------------------------------------- care
-    def review(self, ids: np.ndarray, cover: np.ndarray, day: int) -> None:
-        """Care at a review of ``cover``: start treatments, prescribe (record), vaccinate in season."""
+    def review(self, ids: np.ndarray, cover: np.ndarray, day: int, draws: PersonDraws) -> None:
+        """Care at a review of ``cover``: start treatments, prescribe (record), vaccinate in season.
+        ``draws`` are keyed to the patients ``ids`` and this review."""
         if len(ids) == 0:
             return
-        rng, spec = self.rng, self.spec
+        spec = self.spec
         covered = self._treatable(ids, cover)
+        u = draws.random((len(ids), 2 * len(self.treatments)))
         for j, tr in enumerate(spec.treatments.values()):
-            who = ids[covered[:, j]]
-            if len(who) == 0:  # no draws to take: skipping changes nothing
-                continue
-            start = who[~self.on[who, j] & (rng.random(len(who)) < tr.start_probability)]
-            self.on[start, j] = True
-            unrec = who[self.on[who, j] & ~self.rx_recorded[who, j]]
-            if len(unrec):
-                self.rx_recorded[unrec[rng.random(len(unrec)) < tr.record_probability], j] = True
+            start = covered[:, j] & ~self.on[ids, j] & (u[:, 2 * j] < tr.start_probability)
+            self.on[ids[start], j] = True
+            record = covered[:, j] & self.on[ids, j] & ~self.rx_recorded[ids, j] & (u[:, 2 * j + 1] < tr.record_probability)
+            self.rx_recorded[ids[record], j] = True
         if day >= self.season_opened(day) and len(self._flu_conditions):
             due = cover[:, self._flu_conditions].any(axis=1)
             self._offer_flu(ids[due], day, reach=1.0)
@@ -217,17 +220,20 @@ class QofCare:
         return self._offer_flu(ids, day, reach=self.spec.flu.clinic_reach, declines=False)
 
     def _offer_flu(self, ids: np.ndarray, day: int, reach: float, declines: bool = True) -> int:
+        """Offer a flu vaccination: whether the patient is willing is drawn once a season; draws keyed to the person and day."""
         if len(ids) == 0:
             return 0
         ids = ids[self.vaccinated[ids] < self.season_opened(day)]
         fy = financial_year(day)
-        fresh = ids[self.flu_drawn_fy[ids] != fy]
-        self.flu_willing[fresh] = self.rng.random(len(fresh)) < self.flu_accept[fresh]
-        self.flu_drawn_fy[fresh] = fy
+        u = self.streams.for_people("flu", self.pop.pid[ids], day).random((len(ids), 3))
+        fresh = self.flu_drawn_fy[ids] != fy
+        self.flu_willing[ids[fresh]] = u[fresh, 0] < self.flu_accept[ids[fresh]]
+        self.flu_drawn_fy[ids[fresh]] = fy
         willing = self.flu_willing[ids]
-        jab = ids[willing & (self.rng.random(len(ids)) < reach)]
+        given = willing & (u[:, 1] < reach)
+        jab = ids[given]
         self.vaccinated[jab] = day
-        self.vaccine_recorded[jab[self.rng.random(len(jab)) < self.spec.flu.record_probability]] = day
+        self.vaccine_recorded[ids[given & (u[:, 2] < self.spec.flu.record_probability)]] = day
         if declines:
             self.flu_declined[ids[~willing]] = day
         return len(jab)

@@ -40,10 +40,12 @@ def code_items(
     done[:, outcome] &= measured[:, ind.factor[outcome]]
     process = ind.process_coded
     complete = practice.qof_care.completeness
-    done[:, process] &= practice.streams["item_delivery"].random((len(ids), ind.n_groups))[:, ind.group[process]] < complete[process]
+    pids, visits = practice.pop.pid[ids], care.visits[ids]  # draws at the patient's n-th review
+    delivery = practice.streams.for_people("item_delivery", pids, visits).random((len(ids), ind.n_groups))
+    done[:, process] &= delivery[:, ind.group[process]] < complete[process]
     rows, cols = np.nonzero(done)
     care.item_delivered[ids[rows], cols] = day
-    draw = practice.streams["recording"].random((len(ids), ind.n_groups))
+    draw = practice.streams.for_people("recording", pids, visits).random((len(ids), ind.n_groups))
     coded = done & (draw[:, ind.group] < p)
     rows, cols = np.nonzero(coded)
     care.last_recorded[ids[rows], cols] = day

@@ -1,0 +1,223 @@
+"""Practices of a federation that share a regime, run as one block of patients.
+
+A day's recall work (answers, chase-ups, bookings, reviews, coding, exceptions)
+costs a handful of NumPy calls whatever the number of patients, so it is done
+once for the group rather than once per practice. The group keeps its practices'
+patient arrays in one block (:mod:`sim.model.rows`); each
+:class:`~sim.model.practice.Practice` sees its own rows as views, keeps its own
+appointment books, ledger and list, and runs what is its own (acute demand, the
+health step, flu clinics, measurement).
+
+The group is the regime's :class:`~sim.model.view.PracticeView`: the regime decides
+for all its practices' patients at once, and looks at one practice
+(``members``) only where a decision is the practice's own (a year-end push sized
+to its list, reporting per practice). Everything drawn about a patient in the
+group's work is keyed to the person (``Streams.for_people``), so it does not
+depend on how practices are grouped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.config.schema import Scenario
+from sim.engine.capacity import CONTACT, REVIEW, RequestKind
+from sim.engine.clock import Phase
+from sim.engine.streams import Streams
+from sim.model.clinical.health import HealthModel
+from sim.model.clinical.state import ClinicalState
+from sim.model.desk import RecallDesk
+from sim.model.policies.base import Activity, Policy
+from sim.model.population import Population
+from sim.model.qof.care import QofCare, statin_steps
+from sim.model.qof.indicators import Indicators
+from sim.model.qof.recording import code_items
+from sim.model.recall import RecallState
+from sim.model.record import CareRecord
+from sim.model.rows import join_rows, row_blocks
+from sim.model.practice import Practice
+
+POPULATION = ("age", "male", "latent", "has", "frailty", "p_respond", "p_attend", "dissent", "active", "pid")
+CLINICAL = ("u0", "drift", "steps", "has_factor", "peak", "reinforced", "tendency")
+QOF_CARE = (
+    "on", "rx_recorded", "contraindicated", "in_subgroup", "supervening", "unsuitable", "flu_accept", "flu_willing",
+    "flu_drawn_fy", "vaccinated", "vaccine_recorded", "flu_declined", "member", "contra",
+)
+HEALTH = ("_exposure", "_accrued_to")
+
+
+def _arrays(obj: object) -> tuple[str, ...]:
+    return tuple(name for name, value in vars(obj).items() if isinstance(value, np.ndarray))
+
+
+class PracticeGroup:
+    """A block of practices under one regime: the regime's view, and its recall desk."""
+
+    def __init__(self, practices: Sequence[Practice], scenario: Scenario, policy: Policy, regime: str, streams: Streams) -> None:
+        self.practices = list(practices)
+        self.scenario = scenario
+        self.policy = policy
+        self.regime = regime
+        self.streams = streams
+        """Draws keyed to people; a sequential stream of the group (``streams[name]``) is for plug-in regimes only."""
+        self.indicators: Indicators = practices[0].indicators
+        self.blocks = row_blocks([p.pop.size for p in practices])
+        self.practice_of = np.repeat(np.arange(len(practices)), [p.pop.size for p in practices])
+        """Index (in :attr:`practices`) of the practice each row belongs to."""
+        self.pop: Population = join_rows([p.pop for p in practices], POPULATION)
+        self.care: CareRecord = join_rows([p.care for p in practices], _arrays(practices[0].care))
+        self.recall: RecallState = join_rows([p.recall for p in practices], _arrays(practices[0].recall))
+        self.clinical: ClinicalState = join_rows([p.clinical for p in practices], CLINICAL)
+        self.health: HealthModel = join_rows([p.health_model for p in practices], HEALTH)
+        self.qof_care: QofCare = join_rows([p.qof_care for p in practices], QOF_CARE)
+        self.qof_care.pop = self.pop
+        self.qof_care.statin_steps = statin_steps(self.clinical.steps)
+        self.qof_care.protected = None
+        for practice, block in zip(practices, self.blocks, strict=True):
+            practice.join_group(self, block)
+        self.desk = RecallDesk(self, policy)
+        self._seen: dict[RequestKind, list[tuple[np.ndarray, np.ndarray]]] = {REVIEW: [], CONTACT: []}
+        self._switch: tuple[int, Policy, str] | None = None
+
+    @property
+    def members(self) -> list[Practice]:
+        """The practices, each a view of its own patients (for decisions that are a practice's own)."""
+        return self.practices
+
+    # ---------------------------------------------------------- the run
+    def start(self, env: simpy.Environment) -> None:
+        """Every patient joins the regime's recall; the regime's own activities begin."""
+        if self._switch is not None:
+            env.process(self._switch_process(env, *self._switch))
+        self.desk.start(np.arange(self.pop.size), 0)
+        self._start_activities(env, 0)
+
+    def _start_activities(self, env: simpy.Environment, from_day: int) -> None:
+        for activity in self.policy.activities():
+            env.process(self._activity(env, activity, self.policy, from_day))
+
+    def _activity(self, env: simpy.Environment, activity: Activity, owner: Policy, from_day: int) -> Generator[Any, Any, None]:
+        for day in activity.days():
+            if day < from_day:
+                continue
+            yield activity.phase.wait(env, day)
+            if self.policy is not owner:  # the group has since switched regime
+                return
+            self.desk.apply(activity.decide(self, day), day)
+
+    def switch_at(self, day: int, policy: Policy, regime: str) -> None:
+        """Switch to ``policy`` (named ``regime``) at the start of ``day`` (e.g. joining a scheme)."""
+        self._switch = (day, policy, regime)
+
+    def _switch_process(self, env: simpy.Environment, day: int, policy: Policy, regime: str) -> Generator[Any, Any, None]:
+        yield Phase.SWITCH.wait(env, day)
+        for practice in self.practices:
+            practice.leaving(self.policy, policy, day)
+        self.policy, self.regime = policy, regime
+        self.desk.switch(policy, day)
+        self._start_activities(env, day)
+
+    # -------------------------------------------------------------- the day
+    def begin_day(self, day: int) -> None:
+        """Answers and chase-ups due today."""
+        answered, silent = self.desk.pending(day)
+        self.desk.book(answered, day)
+        self.desk.no_response(silent, day)
+
+    def weekly(self, day: int) -> None:
+        """Once a week: reviews done opportunistically in the past week's consultations, in every practice."""
+        found = [practice.opportunistic_reviews(day, 7.0) for practice in self.practices]
+        ids, cover, roles = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        self.deliver(ids, cover, day, roles)
+
+    def seen(self, kind: RequestKind, ids: np.ndarray, role: int) -> None:
+        """Patients (group rows) whose review or contact came up today with ``role``."""
+        self._seen[kind].append((ids, np.full(len(ids), role)))
+
+    def end_day(self, day: int) -> None:
+        """Reviews and contacts that took place today, handled together."""
+        reviews, contacts = self._seen[REVIEW], self._seen[CONTACT]
+        self._seen = {REVIEW: [], CONTACT: []}
+        if contacts:
+            self.desk.contacted(np.concatenate([ids for ids, _ in contacts]), day)
+        if reviews:
+            self._attend(np.concatenate([i for i, _ in reviews]), np.concatenate([r for _, r in reviews]), day)
+
+    def _attend(self, ids: np.ndarray, roles: np.ndarray, day: int) -> None:
+        came = self.streams.for_people("attendance", self.pop.pid[ids], day).random(len(ids)) < self.pop.p_attend[ids]
+        self.by_role("dna", ids[~came], roles[~came])
+        self.deliver(ids[came], self.recall.cover[ids[came]], day, roles[came])
+        self.desk.no_response(ids[~came], day)
+
+    # --------------------------------------------------------------- reviews
+    def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
+        """Reviews took place: care delivered for ``cover``; some of it recorded.
+
+        ``roles`` gives the role that did each review.
+        """
+        if len(ids) == 0:
+            return
+        care = self.care
+        self.health.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
+        cover = cover & self.pop.has[ids]
+        rows, cols = np.nonzero(cover)
+        care.last_delivered[ids[rows], cols] = day
+        care.reviews[ids[rows], cols] += 1
+        care.visits[ids] += 1
+        self.by_role("reviews_delivered", ids, roles)
+        visits = care.visits[ids]
+        pids = self.pop.pid[ids]
+        draws = self.streams.for_people("treatment", pids, visits)  # the patient's n-th review
+        measured, values = self.clinical.review(ids, cover, day, draws, self.policy.params.review_adherence_boost)
+        rows, cols = np.nonzero(measured)
+        care.measured_day[ids[rows], cols] = day
+        care.measured_value[ids[rows], cols] = values[rows, cols]
+        self.qof_care.review(ids, cover, day, self.streams.for_people("qof_care", pids, visits))
+        self._record(ids, cover, day, roles, measured, values)
+        self.desk.reviewed(ids, cover, day)
+
+    def _record(
+        self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray, measured: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Code the indicator items of the covered conditions (:func:`sim.model.qof.recording.code_items`)."""
+        coded = code_items(self, self.policy, ids, cover, day, roles, measured, values)
+        self.by_role("reviews_recorded", ids[coded.any(axis=1)], roles[coded.any(axis=1)])
+        items = coded.sum(axis=1)
+        for p, sel in self.by_practice(ids):
+            self.practices[p].ledger.add("items_recorded", float(items[sel].sum()))
+            self.practices[p].admin.count("item_coded", items[sel], roles[sel])
+
+    # ------------------------------------------------------------ counting
+    def by_practice(self, ids: np.ndarray) -> Iterator[tuple[int, np.ndarray | slice]]:
+        """``(practice, selection of ids)`` for each practice with patients among ``ids``."""
+        if len(self.practices) == 1:
+            if len(ids):
+                yield 0, slice(None)
+            return
+        owner = self.practice_of[ids]
+        order = np.argsort(owner, kind="stable")
+        counts = np.bincount(owner, minlength=len(self.practices))
+        ends = np.cumsum(counts)
+        for p in np.flatnonzero(counts).tolist():
+            yield p, order[ends[p] - counts[p] : ends[p]]
+
+    def count(self, measure: str, ids: np.ndarray) -> None:
+        """One ``measure`` per patient, to each patient's practice; every practice's total is written, zero or not."""
+        counts = np.bincount(self.practice_of[ids], minlength=len(self.practices)) if len(self.practices) > 1 else [len(ids)]
+        for practice, n in zip(self.practices, counts):
+            practice.ledger.add(measure, int(n))
+
+    def by_role(self, measure: str, ids: np.ndarray, roles: np.ndarray) -> None:
+        """One ``measure`` per patient, by the role of each, to each patient's practice."""
+        for p, sel in self.by_practice(ids):
+            self.practices[p].ledger.by_role(measure, roles[sel])
+
+    def admin(self, unit: str, ids: np.ndarray, units: np.ndarray | None = None, roles: np.ndarray | None = None) -> None:
+        """Administrative work of ``unit`` for these patients, to each patient's practice (``units`` per patient, default 1)."""
+        for p, sel in self.by_practice(ids):
+            n = float(len(ids[sel])) if units is None else units[sel]
+            self.practices[p].admin.count(unit, n, None if roles is None else roles[sel])
