@@ -9,10 +9,13 @@ every part; pick parts with flags (``--parts county naive scaling profile englan
 - ``naive``: the naive one-process-per-patient SimPy recall loop
   (``benchmarks/naive_recall.py``, 100,000 patients, 5 years), timed in the same run,
   and the ratio of patient-years per second.
-- ``scaling``: patient-years per second for 7, 70 and 700 practices (one year each; ``--scaling`` picks others).
-- ``profile``: where the time goes in one federation (cProfile, top functions).
-- ``england``: one simulated year of ``qof_england.yaml`` (about 56 million patients):
-  long; run it on a quiet machine.
+- ``scaling``: patient-years per second for 7, 70 and 700 practices (one simulated year each,
+  no warm-up; ``--scaling`` picks others).
+- ``profile``: where the time goes in one federation (cProfile): by part of the model
+  (building, recall work, acute demand and queues, health step, measurement), then the
+  top functions.
+- ``england``: one simulated year of ``qof_england.yaml`` (about 6,600 practices and 56
+  million patients), outputs written: long (most of an hour on 2 cores); run it on a quiet machine.
 
 Peak memory is the largest resident set of this process and its workers. The machine
 is shared, so each part also prints its CPU time (user + system, of this process and
@@ -99,20 +102,42 @@ def naive() -> float:
 
 
 def scaling(workers: int, counts: list[int]) -> None:
+    print("scaling (qof_county.yaml, one simulated year, no warm-up):")
     for count in counts:
-        run, _, cpu, py = timed_run("qof_county.yaml", {"years": 1, "practices.count": count}, workers)
+        run, _, cpu, py = timed_run("qof_county.yaml", {"years": 1, "measures.warmup_years": 0, "practices.count": count}, workers)
         print(f"  {count:>4} practices, 1 year: {py:>12,.0f} patient-years in {run:7.1f}s = {py / run:>9,.0f} patient-years/s"
               f" (CPU {cpu:.0f}s, {py / cpu:,.0f} patient-years per CPU-second); {load()}")
+
+
+PARTS_OF_A_RUN = {
+    "building the practices": ("county.py", "build_federation"),
+    "recall work of practice groups (answers, bookings, reviews, coding)": ("group.py", "begin_day", "end_day", "weekly"),
+    "acute demand of practices": ("practice.py", "begin_day"),
+    "serving the routine queues": ("capacity.py", "serve"),
+    "recall searches and the contract year": ("group.py", "_activity"),
+    "health step (events, deaths, diagnoses, moves)": ("practice.py", "health"),
+    "measurement (snapshots, year ends)": ("federation.py", "_measurement"),
+}
+"""Parts of a federation's run, as (file, functions) whose cumulative time they are."""
 
 
 def profile() -> None:
     loaded = load_scenario(ROOT / "scenarios" / "qof_county.yaml", {"years": 3})
     profiler = cProfile.Profile()
     profiler.runcall(run_federation, loaded, 0, 0)
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    print(f"where the time goes (one federation of 7 practices, {WARMUP}-year warm-up and 3 years; cProfile, {total:.1f}s):")
+    for part, (file, *functions) in PARTS_OF_A_RUN.items():
+        seconds = sum(
+            cumulative for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()  # type: ignore[attr-defined]
+            if path.endswith(file) and name in functions
+        )
+        print(f"  {part:<72} {seconds:6.1f}s {100 * seconds / total:5.1f}%")
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
-    print("where the time goes (one federation of 7 practices, 3 years; cProfile, by own time):")
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-2400:])
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    print("top functions by own time:")
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-1800:])
 
 
 def england(workers: int) -> None:
