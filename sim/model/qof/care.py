@@ -87,6 +87,8 @@ class QofCare:
         own = np.array([s.completeness if s.completeness is not None else np.nan for s in indicators.specs])
         self.completeness = np.where(np.isnan(own), by_kind[np.maximum(indicators.item, 0)], own)
         """Chance a review does each indicator's item: the indicator's own, else by item kind."""
+        self._plain = np.flatnonzero(~indicators.restricted)
+        self._restricted = np.flatnonzero(indicators.restricted)
         self.member = np.zeros((n, len(indicators)), dtype=bool)
         """Cached indicator populations ``[patient, indicator]`` for review-time decisions (see :meth:`refresh`)."""
         self.contra = np.zeros((n, len(indicators)), dtype=bool)
@@ -123,23 +125,24 @@ class QofCare:
     # ------------------------------------------------------------- eligibility
     def eligible(self, i: int, day: int, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Patients in indicator ``i``'s population at ``day``: register, age, sex and sub-population."""
-        spec, pop = self.ind.specs[i], self.pop
-        k = self.ind.condition[i]
         if not self.ind.restricted[i]:
-            return pop.has[rows, k] & pop.active[rows]
-        has = pop.has[rows]
-        out = has[:, k] & pop.active[rows]
-        age = pop.age[rows] + day / DAYS_PER_YEAR
-        out &= (age >= spec.min_age) & (age < spec.max_age)
+            return self.pop.has[rows, self.ind.condition[i]] & self.pop.active[rows]
+        return self._eligible(i, _Patients(self, day, rows))
+
+    def _eligible(self, i: int, p: _Patients) -> np.ndarray:
+        spec = self.ind.specs[i]
+        out = p.has[:, self.ind.condition[i]] & p.active
+        if not self.ind.restricted[i]:
+            return out
+        out &= (p.age >= spec.min_age) & (p.age < spec.max_age)
         if spec.women_only:
-            out &= ~pop.male[rows]
+            out &= ~p.male
         if spec.also_on is not None:
-            out &= has[:, CONDITIONS.index(spec.also_on)]
+            out &= p.has[:, CONDITIONS.index(spec.also_on)]
         if spec.subgroup in ("chads2_ge2", "chads2_eq1"):
-            score = self.chads2(rows, day)
-            out &= score >= 2 if spec.subgroup == "chads2_ge2" else score == 1
+            out &= p.chads2 >= 2 if spec.subgroup == "chads2_ge2" else p.chads2 == 1
         elif spec.subgroup is not None:
-            out &= self.in_subgroup[rows, self.subgroups.index(spec.subgroup)]
+            out &= self.in_subgroup[p.rows, self.subgroups.index(spec.subgroup)]
         return out
 
     def chads2(self, rows: np.ndarray | slice, day: int) -> np.ndarray:
@@ -152,9 +155,14 @@ class QofCare:
 
     def refresh(self, day: int, rows: np.ndarray | slice = slice(None)) -> None:
         """Recompute the cached indicator populations (after joining, and after each health step:
-        diagnoses, deaths and moves change registers; ages change slowly)."""
-        for i in range(len(self.ind)):
-            self.member[rows, i] = self.eligible(i, day, rows)
+        diagnoses, deaths and moves change registers; ages change slowly). Registers, ages and
+        CHADS2 are read once for every indicator."""
+        p = _Patients(self, day, rows)
+        plain = self._plain
+        cells = np.ix_(rows, plain) if isinstance(rows, np.ndarray) else (rows, plain)
+        self.member[cells] = p.has[:, self.ind.condition[plain]] & p.active[:, None]
+        for i in self._restricted:
+            self.member[rows, i] = self._eligible(int(i), p)
 
     def _treatable(self, rows: np.ndarray, cover: np.ndarray | None = None) -> np.ndarray:
         """``[rows, treatments]``: in some treatment indicator (of a covered condition) that needs
@@ -245,6 +253,26 @@ class QofCare:
     def severely_frail_unsuitable(self) -> np.ndarray:
         """Patients for whom review is inappropriate (criterion B): severely frail and judged unsuitable."""
         return self.unsuitable & (self.pop.frailty == SEVERE) & self.pop.active
+
+
+class _Patients:
+    """Registers, ages and CHADS2 of some patients at a day, read once for many indicators."""
+
+    def __init__(self, care: QofCare, day: int, rows: np.ndarray | slice) -> None:
+        pop = care.pop
+        self.rows = rows
+        self.has = pop.has[rows]
+        self.active = pop.active[rows]
+        self.male = pop.male[rows]
+        self.age = pop.age[rows] + day / DAYS_PER_YEAR
+        self._care, self._day = care, day
+        self._chads2: np.ndarray | None = None
+
+    @property
+    def chads2(self) -> np.ndarray:
+        if self._chads2 is None:
+            self._chads2 = self._care.chads2(self.rows, self._day)
+        return self._chads2
 
 
 def _started(spec: object) -> list[str]:
