@@ -84,11 +84,11 @@ def test_dead_patients_have_no_further_reviews_or_events(monkeypatch):
         checked["reviews"] += len(ids)
         deliver(self, ids, cover, day, roles)
 
-    def spy_apply(model, pop, ledger, keeper, ids, happened, *rest):
+    def spy_apply(model, pop, keeper, ids, happened, *rest):
         hit = ids[happened.any(axis=1)]
         assert not any(int(p) in gone for p in pop.pid[hit])
         checked["events"] += len(hit)
-        apply(model, pop, ledger, keeper, ids, happened, *rest)
+        apply(model, pop, keeper, ids, happened, *rest)
 
     monkeypatch.setattr(Practice, "remove", spy_remove)
     monkeypatch.setattr(PracticeGroup, "deliver", spy_deliver)

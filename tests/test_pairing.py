@@ -41,11 +41,11 @@ def _run(path, overrides: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> tu
     log: dict[int, list[tuple[int, str]]] = defaultdict(list)
     apply, diagnose = health.HealthModel._apply_events, Practice.diagnose
 
-    def spy_events(model, pop, ledger, keeper, ids, happened, *rest):
+    def spy_events(model, pop, keeper, ids, happened, *rest):
         day = next(r for r in rest if isinstance(r, (int, np.integer)))
         for row, j in zip(*np.nonzero(happened)):
             log[int(pop.pid[ids[row]])].append((day, EVENTS[j]))
-        return apply(model, pop, ledger, keeper, ids, happened, *rest)
+        return apply(model, pop, keeper, ids, happened, *rest)
 
     def spy_diagnose(practice, ids, k, day):
         for pid in practice.pop.pid[ids]:

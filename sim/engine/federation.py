@@ -41,8 +41,6 @@ class Site(Booker, Protocol):
 
     def begin_day(self, day: int) -> None: ...
 
-    def health(self, day: int, days: float) -> None: ...
-
 
 class Group(Protocol):
     """Practices that share a regime, run together: recall, answers and reviews."""
@@ -54,6 +52,8 @@ class Group(Protocol):
     def weekly(self, day: int) -> None: ...
 
     def end_day(self, day: int) -> None: ...
+
+    def health(self, day: int, days: float) -> None: ...
 
 
 class Observer(Protocol):
@@ -137,8 +137,8 @@ class Federation:
         day = self.step_days
         while day < self.horizon:
             yield Phase.HEALTH.wait(self.env, day)
-            for site in self.sites:
-                site.health(day, self.step_days)
+            for group in self.groups:
+                group.health(day, self.step_days)
             day += self.step_days
 
     def _measurement(self) -> Generator[Any, Any, None]:

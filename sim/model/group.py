@@ -47,7 +47,7 @@ QOF_CARE = (
     "on", "rx_recorded", "contraindicated", "in_subgroup", "supervening", "unsuitable", "flu_accept", "flu_willing",
     "flu_drawn_fy", "vaccinated", "vaccine_recorded", "flu_declined", "member", "contra",
 )
-HEALTH = ("_exposure", "_accrued_to")
+HEALTH = ("_exposure", "_accrued_to", "intercepts")
 
 
 def _arrays(obj: object) -> tuple[str, ...]:
@@ -66,13 +66,14 @@ class PracticeGroup:
         """Draws keyed to people; a sequential stream of the group (``streams[name]``) is for plug-in regimes only."""
         self.indicators: Indicators = practices[0].indicators
         self.blocks = row_blocks([p.pop.size for p in practices])
+        self._starts = [b.start for b in self.blocks] + [sum(p.pop.size for p in practices)]
         self.practice_of = np.repeat(np.arange(len(practices)), [p.pop.size for p in practices])
         """Index (in :attr:`practices`) of the practice each row belongs to."""
         self.pop: Population = join_rows([p.pop for p in practices], POPULATION)
         self.care: CareRecord = join_rows([p.care for p in practices], _arrays(practices[0].care))
         self.recall: RecallState = join_rows([p.recall for p in practices], _arrays(practices[0].recall))
         self.clinical: ClinicalState = join_rows([p.clinical for p in practices], CLINICAL)
-        self.health: HealthModel = join_rows([p.health_model for p in practices], HEALTH)
+        self.health_model: HealthModel = join_rows([p.health_model for p in practices], HEALTH)
         self.qof_care: QofCare = join_rows([p.qof_care for p in practices], QOF_CARE)
         self.qof_care.pop = self.pop
         self.qof_care.statin_steps = statin_steps(self.clinical.steps)
@@ -121,6 +122,35 @@ class PracticeGroup:
         self.desk.switch(policy, day)
         self._start_activities(env, day)
 
+    # ----------------------------------------------------------- the list
+    def health(self, day: int, days: float) -> None:
+        """The health step ending at ``day`` for every practice's list at once: events, deaths,
+        diagnoses, moves (each practice keeps its own list); demand follows each list."""
+        since = self.care.reviewed_or_joined()
+        self.health_model.step(self.pop, self.clinical, self.streams, self, since, day, days)
+        self.qof_care.refresh(day)
+        for practice in self.practices:
+            practice.acute.update(practice.pop, day)
+
+    def outcome(self, measure: str, ids: np.ndarray, values: np.ndarray | None = None, scale: float = 1.0, always: bool = True) -> None:
+        """Count an outcome for patients ``ids`` (increasing rows) to each one's practice, summed as the practice would."""
+        bounds = np.searchsorted(ids, self._starts)
+        for p, practice in enumerate(self.practices):
+            part = slice(bounds[p], bounds[p + 1])
+            practice.outcome(measure, ids[part], None if values is None else values[part], scale, always)
+
+    def diagnose(self, ids: np.ndarray, k: int, day: int) -> None:
+        for p, sel in self.by_practice(ids):
+            self.practices[p].diagnose(ids[sel] - self.blocks[p].start, k, day)
+
+    def remove(self, ids: np.ndarray) -> None:
+        for p, sel in self.by_practice(ids):
+            self.practices[p].remove(ids[sel] - self.blocks[p].start)
+
+    def register_new(self, rows: np.ndarray, day: int) -> None:
+        for p, sel in self.by_practice(rows):
+            self.practices[p].register_new(rows[sel] - self.blocks[p].start, day)
+
     # -------------------------------------------------------------- the day
     def begin_day(self, day: int) -> None:
         """Answers and chase-ups due today."""
@@ -162,7 +192,7 @@ class PracticeGroup:
         if len(ids) == 0:
             return
         care = self.care
-        self.health.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
+        self.health_model.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
         cover = cover & self.pop.has[ids]
         rows, cols = np.nonzero(cover)
         care.last_delivered[ids[rows], cols] = day

@@ -192,10 +192,15 @@ class Practice:
         self.ledger.outcome("registrations", len(rows))
         self._group().desk.start(rows + self.rows.start, day)
 
+    def outcome(self, measure: str, ids: np.ndarray, values: np.ndarray | None = None, scale: float = 1.0, always: bool = True) -> None:
+        """Count an outcome for these patients (:class:`~sim.model.clinical.health.ListKeeper`)."""
+        if len(ids) or always:
+            self.ledger.outcome(measure, len(ids) if values is None else float(values.sum() * scale))
+
     def health(self, day: int, days: float) -> None:
-        """The health step ending at ``day``: events, deaths, diagnoses, moves; demand follows the list."""
+        """The health step of this practice alone (its group steps all its practices at once)."""
         since = self.care.reviewed_or_joined()
-        self.health_model.step(self.pop, self.clinical, self.streams, self.ledger, self, since, day, days)
+        self.health_model.step(self.pop, self.clinical, self.streams, self, since, day, days)
         self.qof_care.refresh(day)
         self.acute.update(self.pop, day)
 

@@ -31,13 +31,18 @@ from sim.config.schema import Scenario
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.engine.streams import Streams
 from sim.model.clinical.state import ClinicalState
-from sim.model.ledger import Ledger
 from sim.model.population import Population
 from sim.vocabulary import CONDITIONS
 
 
 class ListKeeper(Protocol):
-    """Who keeps the practice list: the health step reports diagnoses, deaths and moves to it."""
+    """Who keeps the list (a practice, or a group of practices): the health step reports
+    diagnoses, deaths, moves and outcomes to it."""
+
+    def outcome(self, measure: str, ids: np.ndarray, values: np.ndarray | None = None, scale: float = 1.0, always: bool = True) -> None:
+        """Count ``measure`` for patients ``ids`` (in increasing order): one each, or ``values.sum() * scale``,
+        to each patient's practice (``always``: a practice with none gets a zero)."""
+        ...
 
     def diagnose(self, ids: np.ndarray, k: int, day: int) -> None: ...
 
@@ -111,7 +116,9 @@ class HealthModel:
     def __init__(self, scenario: Scenario, intercepts: np.ndarray, size: int = 0) -> None:
         self.spec = scenario.clinical
         self.hazards = Hazards(scenario.clinical)
-        self.incidence = IncidenceCurve(scenario, intercepts)
+        self.incidence = IncidenceCurve(scenario)
+        self.intercepts = np.repeat(intercepts[None, :], size, axis=0)
+        """Register intercepts of each row's practice ``[rows, conditions]`` (they vary with deprivation)."""
         self.overdue_days = scenario.measures.overdue_months * DAYS_PER_MONTH
         self.case_fatality = np.array([ev.case_fatality for ev in scenario.clinical.events.values()])
         with np.errstate(divide="ignore"):
@@ -147,7 +154,7 @@ class HealthModel:
         self._accrued_to[ids] = day
 
     def step(
-        self, pop: Population, clinical: ClinicalState, streams: Streams, ledger: Ledger, keeper: ListKeeper,
+        self, pop: Population, clinical: ClinicalState, streams: Streams, keeper: ListKeeper,
         reviewed_or_joined: np.ndarray, day: int, days: float,
     ) -> None:
         """Advance every registered patient's health by ``days`` ending at ``day``.
@@ -163,14 +170,14 @@ class HealthModel:
         if effects is not None and effects.acting(day):  # a virtual evaluation's injected truth
             case_fatality = np.minimum(case_fatality * effects.fatality, 1.0)
         fate = self._fates(streams, pop.pid[ids], self._exposure[ids], case_fatality, day, days)
-        self._account_life(pop, ledger, ids, fate.lived, day, days)
-        self._apply_events(pop, ledger, keeper, ids, fate.happened, fate.fatal, day)
+        self._account_life(pop, keeper, ids, fate.lived, day, days)
+        self._apply_events(pop, keeper, ids, fate.happened, fate.fatal, day)
         self._new_diagnoses(pop, streams, keeper, ids, fate.end, day, days)
         dead = ids[fate.dies]
-        ledger.outcome("deaths", len(dead))
+        keeper.outcome("deaths", dead)
         keeper.remove(dead)
         leavers = ids[fate.leaves]
-        ledger.outcome("left_list", len(leavers))
+        keeper.outcome("left_list", leavers)
         keeper.remove(leavers)
         keeper.register_new(np.flatnonzero(~pop.active), day)
         self._exposure[:] = 0.0  # the next step starts afresh, for new registrants too
@@ -198,19 +205,18 @@ class HealthModel:
         happened = np.isfinite(when) & (when <= end[:, None])
         return Fate(happened, fatal & happened, np.isfinite(death_at) & (death_at <= leave_at), leave_at < death_at, end)
 
-    def _account_life(self, pop: Population, ledger: Ledger, ids: np.ndarray, lived: np.ndarray, day: int, days: float) -> None:
+    def _account_life(self, pop: Population, keeper: ListKeeper, ids: np.ndarray, lived: np.ndarray, day: int, days: float) -> None:
         """Life-years and QALYs of the step: ``lived`` is the share of it each patient was alive and registered."""
         spec = self.spec
         years = days / DAYS_PER_YEAR
         age = pop.age[ids] + (day - days / 2) / DAYS_PER_YEAR
         decrement = np.array([spec.condition_utility_decrement.get(c, 0.0) for c in CONDITIONS])
         utility = spec.utility_at_30 - spec.utility_loss_per_decade * np.maximum(age - 30, 0) / 10 - pop.has[ids] @ decrement
-        ledger.outcome("life_years", float(lived.sum() * years))
-        ledger.outcome("qalys", float((np.clip(utility, 0, 1) * lived).sum() * years))
+        keeper.outcome("life_years", ids, lived, years)
+        keeper.outcome("qalys", ids, np.clip(utility, 0, 1) * lived, years)
 
     def _apply_events(
-        self, pop: Population, ledger: Ledger, keeper: ListKeeper, ids: np.ndarray, happened: np.ndarray,
-        fatal: np.ndarray, day: int,
+        self, pop: Population, keeper: ListKeeper, ids: np.ndarray, happened: np.ndarray, fatal: np.ndarray, day: int,
     ) -> None:
         """Count the events that happened before the patient died or left; a survivor of an event that
         adds a register joins it."""
@@ -218,13 +224,14 @@ class HealthModel:
             who = ids[happened[:, j]]
             if len(who) == 0 or name == "death":
                 continue
-            ledger.outcome(f"event_{name}", len(who))
-            ledger.outcome("cost_events", len(who) * ev.cost)
-            ledger.outcome("qalys", -len(who) * ev.utility_decrement)
+            each = np.ones(len(who))
+            keeper.outcome(f"event_{name}", who, always=False)
+            keeper.outcome("cost_events", who, each, ev.cost, always=False)
+            keeper.outcome("qalys", who, each, -ev.utility_decrement, always=False)
             if ev.admission:
-                ledger.outcome("emergency_admissions", len(who))
+                keeper.outcome("emergency_admissions", who, always=False)
             if ev.acsc:
-                ledger.outcome("acsc_admissions", len(who))
+                keeper.outcome("acsc_admissions", who, always=False)
             if ev.adds_register is not None:
                 k = CONDITIONS.index(ev.adds_register)
                 survived = ids[happened[:, j] & ~fatal[:, j]]
@@ -247,7 +254,7 @@ class HealthModel:
         curve = self.incidence
         years = days / DAYS_PER_YEAR
         age = (pop.age[ids] + (day - days) / DAYS_PER_YEAR)[:, None]  # at the start of the step ending on ``day``
-        logit = curve.intercept + curve.sd * pop.latent[ids, None]
+        logit = self.intercepts[ids] + curve.sd * pop.latent[ids, None]
         before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
         after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
         p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1) * curve.by_curve
@@ -283,14 +290,14 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 
 
 class IncidenceCurve:
-    """Per-condition constants of the prevalence curve, as row vectors over conditions."""
+    """Per-condition constants of the prevalence curve, as row vectors over conditions (the intercepts,
+    which vary with a practice's deprivation, are the health model's per row)."""
 
-    def __init__(self, scenario: Scenario, intercepts: np.ndarray, size: int = 0) -> None:
+    def __init__(self, scenario: Scenario) -> None:
         spec = scenario.population
         conds = [spec.conditions[c] for c in CONDITIONS]
         trend = scenario.clinical.incidence_trend
         by_event = {ev.adds_register for ev in scenario.clinical.events.values() if ev.adds_register}
-        self.intercept = intercepts[None, :]
         self.sd = spec.multimorbidity_sd
         self.slope = np.array([c.age_slope for c in conds])[None, :]
         self.min_age = np.array([c.min_age for c in conds])[None, :]
