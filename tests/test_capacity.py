@@ -315,3 +315,15 @@ def test_served_never_exceeds_supply_and_nothing_is_lost(fte, minutes_per_fte_da
     assert served_n + waiting_n + lapsed_n == requested_n
     assert served_min + waiting_min + lapsed_min == pytest.approx(requested_min)
     assert b.total_used <= b.total_supplied + 1e-6
+
+
+def test_previous_working_day_is_the_threshold_for_being_seen_by_the_next_working_day():
+    """Asked on day a, seen on day d: by the next working day exactly when a is on or after the last working day before d."""
+    from sim.engine.clock import is_working_day, next_working_day, previous_working_day
+
+    for day in range(0, 70):
+        before = previous_working_day(day)
+        assert before < day and is_working_day(before)
+        assert all(not is_working_day(d) for d in range(before + 1, day))
+        for asked in range(day - 14, day + 1):
+            assert (day <= next_working_day(asked)) == (asked >= before), (asked, day)

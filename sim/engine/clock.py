@@ -49,6 +49,14 @@ def next_working_day(day: int) -> int:
     return day
 
 
+def previous_working_day(day: int) -> int:
+    """Last working day strictly before ``day``: ``next_working_day(a) >= day`` exactly when ``a >= previous_working_day(day)``."""
+    day -= 1
+    while not is_working_day(day):
+        day -= 1
+    return day
+
+
 def months(n: float) -> int:
     """``n`` months in whole days."""
     return int(round(n * DAYS_PER_MONTH))

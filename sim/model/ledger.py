@@ -50,11 +50,12 @@ class Ledger:
     def add_role(self, measure: str, role: int, value: float) -> None:
         self.per_role[measure][role] += value
 
-    def routine_seen(self, role: int, count: int, minutes: float, wait: int, next_working_day: bool, delay: int) -> None:
-        """``count`` routine (acute) appointments of ``role`` seen, ``wait`` days after asking,
-        ``delay`` days after the day they asked for. Tens of these come every practice-day, so they
-        are tallied in plain Python and folded into the totals when the period closes."""
-        self._routine.add(role, count, minutes, min(wait, WAIT_BINS - 1), next_working_day, delay)
+    def routine_seen(self, role: int, unit: float, asked_counts: list[tuple[int, int]], day: int, booked_for: int, soon: int) -> None:
+        """Routine (acute) appointments of ``unit`` minutes with ``role`` seen on ``day``: ``(day asked, count)``
+        entries, booked for ``booked_for``; those who asked on or after ``soon`` were seen by the next working
+        day. Tens of these come every practice-day, so they are tallied in plain Python and folded into
+        the totals when the period closes."""
+        self._routine.add(role, unit, asked_counts, day, booked_for, soon)
 
     def flush(self) -> tuple[dict[ActivityKey, float], dict[Key, float], np.ndarray]:
         """Return the period's activity totals, outcome totals and wait histogram, and start afresh."""
@@ -83,13 +84,15 @@ class _RoutineTally:
         self.next_working_day = 0
         self.delay = 0
 
-    def add(self, role: int, count: int, minutes: float, wait: int, next_working_day: bool, delay: int) -> None:
-        self.count[role] += count
-        self.minutes[role] += minutes
-        self.waits[wait] += count
-        if next_working_day:
-            self.next_working_day += count
-        self.delay += delay * count
+    def add(self, role: int, unit: float, asked_counts: list[tuple[int, int]], day: int, booked_for: int, soon: int) -> None:
+        last = WAIT_BINS - 1
+        for asked, n in asked_counts:
+            self.count[role] += n
+            self.minutes[role] += n * unit
+            self.waits[min(day - asked, last)] += n
+            if asked >= soon:
+                self.next_working_day += n
+            self.delay += (day - booked_for) * n
 
     def fold_into(self, ledger: Ledger) -> None:
         """Add the tally to ``ledger``'s totals (as the measures an appointment counts under) and clear it."""

@@ -20,7 +20,7 @@ import simpy
 from sim.config.clinical import FACTORS
 from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
-from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase, next_working_day
+from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase, previous_working_day
 from sim.engine.streams import Streams
 from sim.model.admin import AdminClerk
 from sim.model.clinical.health import HealthModel
@@ -253,8 +253,9 @@ class Practice:
     def on_seen(self, request: Request, role: int, day: int) -> None:
         """Patients whose routine appointment came up today."""
         if request.kind == ACUTE:
-            for asked, n in request.asked_counts or [(request.asked_day, request.count)]:
-                self.ledger.routine_seen(role, n, n * request.unit, day - asked, day <= next_working_day(asked), day - request.day)
+            counts = request.asked_counts or [(request.asked_day, request.count)]
+            # seen by the next working day after asking: asked on or after the last working day before today
+            self.ledger.routine_seen(role, request.unit, counts, day, request.day, previous_working_day(day))
             return
         if request.kind != CONTACT:
             self.ledger.waits[request.kind, min(day - request.asked_day, WAIT_BINS - 1)] += request.size
