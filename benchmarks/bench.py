@@ -10,7 +10,8 @@ every part; pick parts with flags (``--parts county naive scaling profile englan
   (``benchmarks/naive_recall.py``, 100,000 patients, 5 years), timed in the same run,
   and the ratio of patient-years per second.
 - ``scaling``: patient-years per second for 7, 70 and 700 practices (one simulated year each,
-  no warm-up; ``--scaling`` picks others).
+  no warm-up, on one worker so that 7 practices, one federation, is not half the machine;
+  ``--scaling`` picks others).
 - ``profile``: where the time goes in one federation (cProfile): by part of the model
   (building, recall work, acute demand and queues, health step, measurement), then the
   top functions.
@@ -68,12 +69,14 @@ def load() -> str:
     return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def timed_run(scenario: str, overrides: dict, workers: int, write: bool = False) -> tuple[float, float, float, float]:
+def timed_run(
+    scenario: str, overrides: dict, workers: int, write: bool = False, progress: bool = False
+) -> tuple[float, float, float, float]:
     """Wall seconds of the run, of writing its outputs (tables, report and plots; 0 unless ``write``),
     CPU seconds of both, and patient-years of one replication."""
     loaded = load_scenario(ROOT / "scenarios" / scenario, overrides)
     start, cpu = time.perf_counter(), cpu_seconds()
-    result = run_scenario(loaded, (0,), workers=workers, progress=False)
+    result = run_scenario(loaded, (0,), workers=workers, progress=progress)
     simulated = time.perf_counter()
     if write:
         with tempfile.TemporaryDirectory() as tmp:
@@ -101,10 +104,10 @@ def naive() -> float:
     return rate
 
 
-def scaling(workers: int, counts: list[int]) -> None:
-    print("scaling (qof_county.yaml, one simulated year, no warm-up):")
+def scaling(counts: list[int]) -> None:
+    print("scaling (qof_county.yaml, one simulated year, no warm-up, one worker: the cost per patient-year, not parallel speed-up):")
     for count in counts:
-        run, _, cpu, py = timed_run("qof_county.yaml", {"years": 1, "measures.warmup_years": 0, "practices.count": count}, workers)
+        run, _, cpu, py = timed_run("qof_county.yaml", {"years": 1, "measures.warmup_years": 0, "practices.count": count}, 1)
         print(f"  {count:>4} practices, 1 year: {py:>12,.0f} patient-years in {run:7.1f}s = {py / run:>9,.0f} patient-years/s"
               f" (CPU {cpu:.0f}s, {py / cpu:,.0f} patient-years per CPU-second); {load()}")
 
@@ -141,9 +144,10 @@ def profile() -> None:
 
 
 def england(workers: int) -> None:
-    run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True)
-    print(f"England, one year: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min (CPU {cpu / 60:.0f} min); "
-          f"peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
+    run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True, progress=True)
+    print(f"England, one simulated year: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min "
+          f"({outputs:.0f}s of it writing tables, plots and report) = {py / (run + outputs):,.0f} patient-years/s on {workers} workers; "
+          f"CPU {cpu / 60:.0f} min; peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
 
 
 def main() -> None:
@@ -158,7 +162,7 @@ def main() -> None:
     if rate and base:
         print(f"ratio: {rate / base:.1f}x the naive loop's patient-years per second")
     if "scaling" in args.parts:
-        scaling(args.workers, args.scaling)
+        scaling(args.scaling)
     if "profile" in args.parts:
         profile()
     if "england" in args.parts:
