@@ -63,17 +63,18 @@ class AcuteDemand:
         """
         return poisson_quantile(rng.random(self.mean_counts.shape), self.mean_counts)
 
-    def seen_in(self, days: float, active: np.ndarray, draws: PersonDraws) -> tuple[np.ndarray, np.ndarray]:
-        """Patients with at least one consultation in ``days`` calendar days, and its role.
+    def seen_in(self, days: float, rows: np.ndarray, draws: PersonDraws) -> tuple[np.ndarray, np.ndarray]:
+        """Which of patients ``rows`` had at least one consultation in ``days`` calendar days, and its role.
 
-        ``draws`` is keyed to every row's patient: two per patient (whether they
-        consulted, and with whom), made whether used or not.
+        ``draws`` is keyed to the patients of ``rows``: two per patient (whether they
+        consulted, and with whom), made whether used or not, so a patient's outcome
+        does not depend on who else is asked about.
         """
-        p = -np.expm1(-self.rate * active * days / DAYS_PER_YEAR)
-        u = draws.random((len(p), 2))
-        ids = np.flatnonzero(u[:, 0] < p)
-        roles = np.searchsorted(np.cumsum(self.role_share), u[ids, 1] * self.role_share.sum(), side="right")
-        return ids, roles
+        p = -np.expm1(-self.rate[rows] * days / DAYS_PER_YEAR)
+        u = draws.random((len(rows), 2))
+        hit = np.flatnonzero(u[:, 0] < p)
+        roles = np.searchsorted(np.cumsum(self.role_share), u[hit, 1] * self.role_share.sum(), side="right")
+        return rows[hit], roles
 
 
 def poisson_quantile(u: np.ndarray, mean: np.ndarray) -> np.ndarray:

@@ -281,11 +281,11 @@ class Practice:
         p = self.policy.opportunistic_probability
         if p <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(CONDITIONS)), dtype=bool), np.zeros(0, dtype=np.int64)
-        draws = self.streams.for_people("opportunistic", self.pop.pid, day)
-        ids, roles = self.acute.seen_in(days * p, self.pop.active, draws)
-        overdue = self.pop.has[ids] & (self.recall.due[ids] <= day)
-        keep = (self.recall.status[ids] == Status.IDLE) & overdue.any(axis=1)
-        ids, roles, overdue = ids[keep], roles[keep], overdue[keep]
+        pop, recall = self.pop, self.recall
+        overdue = pop.has & (recall.due <= day)  # only overdue patients out of a recall cycle can be reviewed
+        rows = np.flatnonzero((recall.status == Status.IDLE) & pop.active & overdue.any(axis=1))
+        ids, roles = self.acute.seen_in(days * p, rows, self.streams.for_people("opportunistic", pop.pid[rows], day))
+        overdue = overdue[ids]
         minutes = self.policy.opportunistic_minutes
         done = np.zeros(len(ids), dtype=bool)
         for role in np.unique(roles):
