@@ -188,15 +188,19 @@ class HealthModel:
     ) -> Fate:
         """When in the step each event, death and move happens (a share of the step; inf if not).
 
-        Draws are keyed to the person and the step, every one made whether used or
-        not, so one patient's fate never shifts another's numbers. Within the step
+        Draws are keyed to the person and the step, so one patient's fate never
+        shifts another's numbers (and drawing for fewer patients changes none). Within the step
         each hazard is taken as constant, so an event's time is its exponential draw
         over its cumulative hazard.
         """
         first = -np.log(streams.for_people("events", pids, day).random(exposure.shape))
-        fatal = streams.for_people("fatality", pids, day).random(exposure.shape) < case_fatality
         with np.errstate(divide="ignore", invalid="ignore"):
             when = np.where(first < exposure, first / exposure, np.inf)
+        # whether an event is fatal matters only to patients with one: drawn for them alone (keyed to each, so the same)
+        some = np.flatnonzero(np.isfinite(when).any(axis=1))
+        fatal = np.zeros(exposure.shape, dtype=bool)
+        fatal[some] = streams.for_people("fatality", pids[some], day).random((len(some), exposure.shape[1])) < case_fatality
+        with np.errstate(divide="ignore", invalid="ignore"):
             leave = -np.log(streams.for_people("moves", pids, day).random(len(pids)))
             leave_hazard = self.leave_hazard * days / DAYS_PER_YEAR
             leave_at = np.where(leave < leave_hazard, leave / leave_hazard, np.inf)
