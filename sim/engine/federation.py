@@ -39,15 +39,15 @@ class Site(Booker, Protocol):
     @property
     def practice_books(self) -> list[AppointmentBook]: ...
 
-    def begin_day(self, day: int) -> None: ...
-
 
 class Group(Protocol):
-    """Practices that share a regime, run together: recall, answers and reviews."""
+    """Practices that share a regime, run together: recall, answers, acute demand, reviews and the health step."""
 
     def start(self, env: simpy.Environment) -> None: ...
 
     def begin_day(self, day: int) -> None: ...
+
+    def acute_demand(self, day: int) -> None: ...
 
     def weekly(self, day: int) -> None: ...
 
@@ -117,8 +117,8 @@ class Federation:
             book.open_day()
         for group in self.groups:
             group.begin_day(day)
-        for site in self.sites:
-            site.begin_day(day)
+        for group in self.groups:
+            group.acute_demand(day)
         if (day + FIRST_WEEKDAY) % 7 == 0:  # Mondays: the past week's consultations
             for group in self.groups:
                 group.weekly(day)

@@ -30,6 +30,7 @@ from sim.engine.clock import Phase
 from sim.engine.streams import Streams
 from sim.model.clinical.health import HealthModel
 from sim.model.clinical.state import ClinicalState
+from sim.model.demand import poisson_quantile
 from sim.model.desk import RecallDesk
 from sim.model.policies.base import Activity, Policy
 from sim.model.population import Population
@@ -157,6 +158,13 @@ class PracticeGroup:
         answered, silent = self.desk.pending(day)
         self.desk.book(answered, day)
         self.desk.no_response(silent, day)
+
+    def acute_demand(self, day: int) -> None:
+        """Each practice's acute demand today; the counts of all of them drawn in one call (from each one's own stream)."""
+        means = np.stack([practice.acute.mean_counts for practice in self.practices])
+        u = np.stack([practice.streams["acute"].random(means.shape[1:]) for practice in self.practices])
+        for practice, counts in zip(self.practices, poisson_quantile(u, means), strict=True):
+            practice.acute_demand(day, counts)
 
     def weekly(self, day: int) -> None:
         """Once a week: reviews done opportunistically in the past week's consultations, in every practice."""

@@ -205,12 +205,10 @@ class Practice:
         self.acute.update(self.pop, day)
 
     # -------------------------------------------------------------- the day
-    def begin_day(self, day: int) -> None:
-        """Today's acute demand (answers and chase-ups are the group's)."""
-        self._acute_demand(day)
-
-    def _acute_demand(self, day: int) -> None:
-        counts = self.acute.draw(self.streams["acute"])
+    def acute_demand(self, day: int, counts: np.ndarray | None = None) -> None:
+        """Today's acute demand: ``counts`` of ``[same-day, routine] x role`` requests (drawn here if not given)."""
+        if counts is None:
+            counts = self.acute.draw(self.streams["acute"])
         self._release_diary(day)
         self._released = day
         for role, minutes in enumerate(self.acute.minutes):
