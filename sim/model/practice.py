@@ -213,20 +213,25 @@ class Practice:
         self._released = day
         for role, minutes in enumerate(self.acute.minutes):
             self._same_day(int(counts[0, role]), float(minutes), role)
-            if counts[1, role]:
-                self._routine(int(counts[1, role]), float(minutes), role, day)
+        self._routine(counts[1], day)
 
-    def _routine(self, n: int, minutes: float, role: int, day: int) -> None:
-        """Routine requests: for the next free appointment (``routine_lead_days`` 0), or for a day
-        of the patient's choosing, from the next day on (``1 + floor(Exp(routine_lead_days))`` days ahead)."""
+    def _routine(self, counts: np.ndarray, day: int) -> None:
+        """Routine requests (``counts`` by role): for the next free appointment (``routine_lead_days`` 0), or for
+        a day of the patient's choosing, from the next day on (``1 + floor(Exp(routine_lead_days))`` days ahead)."""
         mean_lead = self.scenario.demand.routine_lead_days
         if mean_lead <= 0:
-            self.books[role].book(Request(day, ACUTE, self, count=n, unit=minutes))
+            for role in np.flatnonzero(counts).tolist():
+                self.books[role].book(Request(day, ACUTE, self, count=int(counts[role]), unit=float(self.acute.minutes[role])))
             return
-        leads = 1 + np.floor(self.streams["booking"].exponential(mean_lead, n)).astype(np.int64)
-        counts = np.bincount(leads)  # requests by lead, in order of lead (as np.unique, far cheaper)
-        for lead in np.flatnonzero(counts).tolist():
-            self._diary.setdefault(day + lead, []).append((role, day, int(counts[lead]), minutes))
+        total = int(counts.sum())
+        if total == 0:
+            return
+        leads = 1 + np.floor(self.streams["booking"].exponential(mean_lead, total)).astype(np.int64)  # roles in order
+        width = int(leads.max()) + 1
+        by_lead = np.bincount(np.repeat(np.arange(len(counts)), counts) * width + leads, minlength=len(counts) * width)
+        for cell in np.flatnonzero(by_lead).tolist():  # by role, then lead
+            role, lead = divmod(cell, width)
+            self._diary.setdefault(day + lead, []).append((role, day, int(by_lead[cell]), float(self.acute.minutes[role])))
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""
