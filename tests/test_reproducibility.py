@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from conftest import OPTOUT, QOF, SMALL, cached_federation, cached_run, small
+from conftest import OPTOUT, QOF, SCENARIOS, SMALL, cached_federation, cached_run, small
 from sim.model.county import build_federation, federation_plan, list_sizes
+from sim.config import load_scenario
 from sim.experiment.runner import run_scenario
 
 TABLES = ("practices", "snapshots", "activity", "waits", "qof", "patients", "patient_conditions", "gaps")
@@ -163,3 +164,24 @@ def test_history_is_within_the_past_year():
     assert (last[~on] == NEVER).all()
 
 
+
+
+def test_a_practice_lives_the_same_whichever_practices_share_its_group(monkeypatch):
+    """Grouping practices is a way of batching work, not part of the model: a federation run with every
+    practice in a group of its own gives every practice exactly the same tables as one group of all of them."""
+    import sim.model.county as county
+
+    loaded = load_scenario(SCENARIOS / "somerset_county.yaml", {"years": 1, "measures.warmup_years": 1, "practices.count": 4,
+                                                               "practices.list_size_mean": 1500})
+    together = run_scenario(loaded, (0,), workers=1, progress=False)
+    monkeypatch.setattr(county, "group_plan", lambda profiles: [[i] for i in range(len(profiles))])
+    apart = run_scenario(loaded, (0,), workers=1, progress=False)
+    assert together.tables["practices"].regime.nunique() == 2, "the county mixes regimes, so groups differ in regime too"
+    for name, table in together.tables.items():
+        if name == "gaps":  # summed over practices per regime: the same, whatever the order of addition
+            pd.testing.assert_frame_equal(table, apart.tables[name], obj=name)
+            continue
+        keys = [c for c in ("practice", "year", "day", "measure", "role", "condition", "purpose", "indicator", "kind", "wait_days", "patient") if c in table]
+        left = table.sort_values(keys).reset_index(drop=True) if keys else table
+        right = apart.tables[name].sort_values(keys).reset_index(drop=True) if keys else apart.tables[name]
+        pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)

@@ -173,11 +173,17 @@ def build_federation(loaded: LoadedScenario, replication: int, index: int) -> Fe
     }
     practices = [_build_practice(loaded, env, replication, index, profile, shared) for profile in profiles]
     groups = [
-        _build_group(loaded, replication, [pr for pr, pf in zip(practices, profiles) if pf.scheme == scheme], scheme)
-        for scheme in (False, True)
-        if any(pf.scheme == scheme for pf in profiles)
+        _build_group(loaded, replication, [practices[i] for i in members], profiles[members[0]].scheme)
+        for members in group_plan(profiles)
     ]
     return FederationModel(env, index, practices, shared, groups)
+
+
+def group_plan(profiles: list[PracticeProfile]) -> list[list[int]]:
+    """Which of a federation's practices run as one group: those that stay on the scenario's regime,
+    and those that join the scheme. A grouping is only a way of batching the work: a practice's
+    results are the same whichever practices share its group."""
+    return [[i for i, p in enumerate(profiles) if p.scheme == scheme] for scheme in (False, True) if any(p.scheme == scheme for p in profiles)]
 
 
 def _build_practice(
