@@ -47,15 +47,17 @@ REQUIRED = ("answer", "review_gaps", "overdue", "lost_to_follow_up", "clinician_
 """Plots every comparison folder gets from the tables written today."""
 
 
-def make_plots(folder: Path, svg: bool = False) -> list[Path]:
+def make_plots(folder: Path, svg: bool = False, comp: Comparison | None = None) -> list[Path]:
     """Write every plot whose data are present to ``folder/plots`` as PNG (the report
     embeds these) and, with ``svg``, as SVG too, for publication.
 
-    Returns the paths written; ``plots/index.json`` lists each plot's name,
-    title, report section, caption, files and display width, in report order.
+    ``comp`` is the folder already loaded, when the caller has it (its tables are then
+    read once for the plots and the report). Returns the paths written;
+    ``plots/index.json`` lists each plot's name, title, report section, caption, files
+    and display width, in report order.
     """
     folder = Path(folder)
-    comp = Comparison.load(folder)
+    comp = Comparison.load(folder) if comp is None else comp
     out = folder / "plots"
     out.mkdir(exist_ok=True)
     _remove_previous(out)
