@@ -31,6 +31,8 @@ STYLE: dict[str, Any] = {
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.titlelocation": "left",
+    "axes.titley": 1.0,  # titles sit just above their panel; None would search each panel's ticks at every draw
+    "axes.formatter.useoffset": False,  # whole numbers on the axes, never an offset text the title could meet
     "axes.labelsize": 11,
     "axes.labelcolor": "#222222",
     "axes.edgecolor": "#666666",
