@@ -24,8 +24,9 @@ def plot_qof(comp: Comparison) -> Plot | None:
     bases = {"recorded": "Recorded (what QOF pays on)", "delivered": "Delivered (care that took place)"}
     for basis in bases:
         sums[basis] = 100 * sums[f"numerator_{basis}"] / sums["denominator"].where(sums["denominator"] > 0)
-    indicators = list(dict.fromkeys(last["indicator"]))
-    conditions = dict(zip(last["indicator"], last["condition"], strict=False))
+    indicators = list(last["indicator"].unique())
+    named = last.drop_duplicates("indicator", keep="last")
+    conditions = dict(zip(named["indicator"], named["condition"], strict=True))
     specs = {i["id"]: i for i in comp.parameters().get("indicators", [])}
     fig = new_figure(
         comp,
