@@ -223,7 +223,7 @@ def test_report_subcommand_rebuilds_the_report(folder: Path, tmp_path: Path, mon
     work = copy_of(folder, tmp_path)
     (work / "report.html").unlink()
     drawn: list[Path] = []
-    monkeypatch.setattr(plots, "make_plots", lambda f, svg=False: drawn.append(Path(f)) or [])  # plots are tested above
+    monkeypatch.setattr(plots, "make_plots", lambda f, svg=False, **kw: drawn.append(Path(f)) or [])  # plots are tested above
     assert main(["report", str(work)]) == 0
     assert drawn == [work]
     assert REPORT_TITLE in (work / "report.html").read_text(encoding="utf-8")
