@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -27,8 +29,14 @@ MEASURE = """<script>addEventListener('load', () => {
 });</script>"""
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished child processes (drawing workers)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def draw(folder: Path) -> tuple[float, float]:
-    """Seconds (wall clock, and CPU of this process) to draw every plot and write the report."""
+    """Seconds (wall clock, and CPU of this process and its workers) to draw every plot and write the report."""
     try:
         from sim.output.report import write_report
     except ImportError:  # before the output layer was split
@@ -39,9 +47,9 @@ def draw(folder: Path) -> tuple[float, float]:
             make_plots(f)
             build_report(f)
 
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), cpu_seconds()
     write_report(folder)
-    return time.perf_counter() - start, time.process_time() - cpu
+    return time.perf_counter() - start, cpu_seconds() - cpu
 
 
 def page_height(report: Path, width: int = 1400) -> int | None:
@@ -68,10 +76,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / args.folder.name
         shutil.copytree(args.folder, work)
+        load = os.getloadavg()  # other work on the machine inflates wall and CPU times alike
         times = [draw(work) for _ in range(args.repeats)]
         report = work / "report.html"
         plots = sorted((work / "plots").glob("*.*"))
         print(f"plots and report: {', '.join(f'{w:.1f} s wall ({c:.1f} s CPU)' for w, c in times)} (the first warms caches up)")
+        print(f"load average before drawing (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load)}")
         print(f"plot files: {len(plots)}, {sum(p.stat().st_size for p in plots) / 1e6:.1f} MB")
         print(f"report.html: {report.stat().st_size / 1e6:.2f} MB")
         height = page_height(report)

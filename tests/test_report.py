@@ -95,6 +95,16 @@ def test_svg_is_written_on_request(folder: Path, tmp_path: Path) -> None:
     assert all("<svg" in p.read_text()[:2000] for p in svgs)
 
 
+def test_figures_drawn_on_two_processes_are_those_drawn_on_one(folder: Path, tmp_path: Path) -> None:
+    """The fixture draws on the pool where the platform forks; one process draws the same files."""
+    from sim.output.plots import make_plots
+
+    work = copy_of(folder, tmp_path)
+    written = make_plots(work, workers=1)
+    assert written and all(p.read_bytes() == (folder / "plots" / p.name).read_bytes() for p in written)
+    assert (work / "plots" / "index.json").read_text() == (folder / "plots" / "index.json").read_text()
+
+
 def test_figures_are_readable_at_report_width(folder: Path) -> None:
     """At most six panels and at most report width, so text shows at its drawn size at 100% zoom."""
     comp = Comparison.load(folder)
@@ -213,7 +223,7 @@ def test_report_subcommand_rebuilds_the_report(folder: Path, tmp_path: Path, mon
     work = copy_of(folder, tmp_path)
     (work / "report.html").unlink()
     drawn: list[Path] = []
-    monkeypatch.setattr(plots, "make_plots", lambda f, svg=False: drawn.append(Path(f)) or [])  # plots are tested above
+    monkeypatch.setattr(plots, "make_plots", lambda f, svg=False, **kw: drawn.append(Path(f)) or [])  # plots are tested above
     assert main(["report", str(work)]) == 0
     assert drawn == [work]
     assert REPORT_TITLE in (work / "report.html").read_text(encoding="utf-8")

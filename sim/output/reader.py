@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -91,6 +92,13 @@ class Comparison:
             frames = [pd.read_parquet(p) for p in paths if p.is_file()]
             self._tables[name] = pd.concat(frames, ignore_index=True) if frames else None
         return self._tables[name]
+
+    def preload(self, tables: Iterable[str]) -> None:
+        """Read ``tables`` and summarise the replications now, so that processes forked
+        from this one find them read (each is read once, and lazily otherwise)."""
+        for name in tables:
+            self.table(name)
+        self.levels()
 
     @cached_property
     def headline(self) -> pd.DataFrame | None:

@@ -16,12 +16,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib as mpl
-from matplotlib.figure import Figure
-
 from sim.output.plots.answer import plot_answer
 from sim.output.plots.clinical import plot_outcomes, plot_risk_factor_control
-from sim.output.plots.common import DPI, PX_PER_IN, STYLE, PlotSpec
+from sim.output.plots.common import PlotSpec
+from sim.output.plots.drawing import draw_figures
 from sim.output.plots.monitoring import plot_lost_to_follow_up, plot_overdue, plot_review_gaps
 from sim.output.plots.recording import plot_qof
 from sim.output.plots.workload import plot_clinician_hours, plot_waits
@@ -43,43 +41,43 @@ PLOTS: tuple[PlotSpec, ...] = (
 """Every plot, in report order, with the report section it belongs to. ``control`` and
 ``outcomes`` need the clinical layer's tables."""
 
+SLOWEST = ("qof", "control", "outcomes", "clinician_hours")
+"""Drawn first, having the most rows and panels, so that two drawing processes finish together."""
+
+TABLES = ("snapshots", "gaps", "activity", "waits", "control", "outcomes", "qof", "practices")
+"""The tables the plots and the report read: read once before drawing, so that every
+drawing process shares them."""
+
 REQUIRED = ("answer", "review_gaps", "overdue", "lost_to_follow_up", "clinician_hours", "waits", "qof")
 """Plots every comparison folder gets from the tables written today."""
 
 
-def make_plots(folder: Path, svg: bool = False) -> list[Path]:
+def make_plots(folder: Path, svg: bool = False, comp: Comparison | None = None, workers: int | None = None) -> list[Path]:
     """Write every plot whose data are present to ``folder/plots`` as PNG (the report
     embeds these) and, with ``svg``, as SVG too, for publication.
 
-    Returns the paths written; ``plots/index.json`` lists each plot's name,
-    title, report section, caption, files and display width, in report order.
+    ``comp`` is the folder already loaded, when the caller has it (its tables are then
+    read once for the plots and the report). The figures are drawn on up to ``workers``
+    processes (see :func:`sim.output.plots.drawing.draw_figures`). Returns the paths
+    written; ``plots/index.json`` lists each plot's name, title, report section,
+    caption, files and display width, in report order.
     """
     folder = Path(folder)
-    comp = Comparison.load(folder)
+    comp = Comparison.load(folder) if comp is None else comp
     out = folder / "plots"
     out.mkdir(exist_ok=True)
     _remove_previous(out)
-    index: list[dict[str, str]] = []
-    with mpl.rc_context(STYLE):
-        for spec in PLOTS:
-            plot = spec.draw(comp)
-            if plot is None:
-                continue
-            files = _save(plot.fig, out / spec.name, svg)
-            width = round(plot.fig.get_figwidth() * PX_PER_IN)
-            entry = {"name": spec.name, "title": spec.title, "group": spec.group, "caption": plot.caption, "width": width}
-            index.append(entry | {f.suffix[1:]: f.name for f in files})
+    comp.preload(TABLES)
+    drawn = draw_figures(slowest_first(PLOTS), comp, out, svg, workers)
+    index = [entry for entry in (drawn[spec.name] for spec in PLOTS) if entry is not None]
     (out / "index.json").write_text(json.dumps(index, indent=2))
     return [out / entry[kind] for entry in index for kind in ("png", "svg") if kind in entry]
 
 
-def _save(fig: Figure, stem: Path, svg: bool) -> list[Path]:
-    png = stem.with_suffix(".png")
-    fig.savefig(png, dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-    if not svg:
-        return [png]
-    fig.savefig(stem.with_suffix(".svg"), metadata={"Date": None})
-    return [png, stem.with_suffix(".svg")]
+def slowest_first(specs: tuple[PlotSpec, ...]) -> list[PlotSpec]:
+    """The specs in drawing order: :data:`SLOWEST` in its order, then the rest in theirs."""
+    rank = {name: i for i, name in enumerate(SLOWEST)}
+    return sorted(specs, key=lambda spec: rank.get(spec.name, len(rank)))
 
 
 def _remove_previous(out: Path) -> None:

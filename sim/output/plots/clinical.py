@@ -49,7 +49,7 @@ def plot_risk_factor_control(comp: Comparison) -> Plot | None:
         ax.set_ylim(0, 100)
         date_axis(ax, 2 if per["day"].max() > 4 * DAYS_PER_YEAR else 1)
 
-    indicators = list(dict.fromkeys(per["indicator"]))[:MAX_PANELS]
+    indicators = list(per["indicator"].unique())[:MAX_PANELS]
     handles = [Line2D([], [], color="#444444", linestyle=st, label=f"{b} control") for b, st in styles.items()]
     fig = panels(
         comp, indicators, draw, "Risk-factor control over time: true level versus what the record shows",
@@ -91,7 +91,7 @@ def plot_outcomes(comp: Comparison) -> Plot | None:
     if outcomes is None or outcomes.empty or not has_columns(outcomes, "outcomes", OUTCOME_COLUMNS):
         return None
     years = comp.patient_years(by_year=True)
-    measures = _event_measures(set(outcomes["measure"]))[:MAX_PANELS]
+    measures = _event_measures(set(outcomes["measure"].unique()))[:MAX_PANELS]
     if years is None or not measures:
         return None
     keys = ["scenario", "replication", "year"]

@@ -31,6 +31,8 @@ STYLE: dict[str, Any] = {
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.titlelocation": "left",
+    "axes.titley": 1.0,  # titles sit just above their panel; None would search each panel's ticks at every draw
+    "axes.formatter.useoffset": False,  # whole numbers on the axes, never an offset text the title could meet
     "axes.labelsize": 11,
     "axes.labelcolor": "#222222",
     "axes.edgecolor": "#666666",
@@ -164,9 +166,11 @@ def new_figure(
 def band(ax: Axes, x: Any, frame: pd.DataFrame, colour: str, step: str | None = None, **kw: Any) -> None:
     """Mean line with its interval as a light band (nothing drawn where the interval is NaN)."""
     drawstyle = f"steps-{step}" if step else "default"
-    ax.plot(x, frame["mean"], color=colour, drawstyle=drawstyle, **kw)
-    if frame["lower"].notna().any():
-        ax.fill_between(x, frame["lower"], frame["upper"], color=colour, alpha=0.2, linewidth=0, step=step)
+    x = np.asarray(x)
+    mean, lower, upper = (frame[column].to_numpy(dtype=float) for column in ("mean", "lower", "upper"))
+    ax.plot(x, mean, color=colour, drawstyle=drawstyle, **kw)
+    if not np.isnan(lower).all():
+        ax.fill_between(x, lower, upper, color=colour, alpha=0.2, linewidth=0, step=step)
 
 
 def errors(frame: pd.DataFrame) -> np.ndarray | None:

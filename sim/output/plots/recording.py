@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from sim.engine.clock import year_label
@@ -22,8 +24,9 @@ def plot_qof(comp: Comparison) -> Plot | None:
     bases = {"recorded": "Recorded (what QOF pays on)", "delivered": "Delivered (care that took place)"}
     for basis in bases:
         sums[basis] = 100 * sums[f"numerator_{basis}"] / sums["denominator"].where(sums["denominator"] > 0)
-    indicators = list(dict.fromkeys(last["indicator"]))
-    conditions = dict(zip(last["indicator"], last["condition"], strict=False))
+    indicators = list(last["indicator"].unique())
+    named = last.drop_duplicates("indicator", keep="last")
+    conditions = dict(zip(named["indicator"], named["condition"], strict=True))
     specs = {i["id"]: i for i in comp.parameters().get("indicators", [])}
     fig = new_figure(
         comp,
@@ -40,9 +43,7 @@ def plot_qof(comp: Comparison) -> Plot | None:
     offsets = (np.arange(n) - (n - 1) / 2) * min(0.22, 0.7 / n)
     for ax, (basis, title) in zip(axes, bases.items(), strict=True):
         ci = ci_table(sums, ["scenario", "indicator"], basis, SHARE)
-        for j, ind in enumerate(indicators):
-            if ind in specs:
-                ax.fill_betweenx([j - 0.4, j + 0.4], specs[ind]["lower"], specs[ind]["upper"], color="#e6e6e6", linewidth=0, zorder=0)
+        payment_ranges(ax, [(j, specs[ind]["lower"], specs[ind]["upper"]) for j, ind in enumerate(indicators) if ind in specs])
         for i, s in enumerate(comp.scenarios):
             f = ci[ci["scenario"] == s].set_index("indicator").reindex(indicators)
             y = np.arange(len(indicators)) + offsets[i]
@@ -60,3 +61,10 @@ def plot_qof(comp: Comparison) -> Plot | None:
         "and upper thresholds). The gap between the two panels is care delivered but not recorded."
     )
     return Plot(fig, caption)
+
+
+def payment_ranges(ax: Axes, rows: list[tuple[int, float, float]]) -> None:
+    """A grey band from lower to upper threshold on each indicator's row (``row, lower, upper``),
+    all in one collection: one artist for the panel, not one per indicator."""
+    boxes = [[(lo, j - 0.4), (lo, j + 0.4), (hi, j + 0.4), (hi, j - 0.4)] for j, lo, hi in rows]
+    ax.add_collection(PolyCollection(boxes, facecolors="#e6e6e6", linewidths=0, zorder=0))

@@ -34,11 +34,11 @@ def figures_html(folder: Path, index: list[dict[str, str]]) -> str:
     return "".join(parts)
 
 
-def plot_index(folder: Path) -> list[dict[str, str]]:
+def plot_index(folder: Path, comp: Comparison | None = None) -> list[dict[str, str]]:
     """The plots listed in ``plots/index.json`` (drawing them first if absent)."""
     path = folder / "plots" / "index.json"
     if not path.is_file():
-        make_plots(folder)
+        make_plots(folder, comp=comp)
     index = json.loads(path.read_text())
     return [entry for entry in index if (folder / "plots" / entry["png"]).is_file()]
 
@@ -101,14 +101,15 @@ def document(comp: Comparison, folder: Path, index: list[dict[str, str]]) -> str
 """
 
 
-def build_report(folder: Path) -> Path:
+def build_report(folder: Path, comp: Comparison | None = None) -> Path:
     """Write ``folder/report.html`` for a comparison folder and return its path.
 
-    Plots are drawn first if ``folder/plots/index.json`` is absent.
+    Plots are drawn first if ``folder/plots/index.json`` is absent. ``comp`` is the
+    folder already loaded, when the caller has it.
     """
     folder = Path(folder)
-    comp = Comparison.load(folder)
-    index = plot_index(folder)
+    comp = Comparison.load(folder) if comp is None else comp
+    index = plot_index(folder, comp)
     out = folder / "report.html"
     out.write_text(document(comp, folder, index), encoding="utf-8")
     return out
@@ -128,8 +129,9 @@ def write_report(folder: Path) -> Path | None:
     None when it failed.
     """
     try:
-        make_plots(folder)
-        return build_report(folder)
+        comp = Comparison.load(folder)  # one reading of the tables for the plots and the report
+        make_plots(folder, comp=comp)
+        return build_report(folder, comp)
     except Exception:  # noqa: BLE001 - never lose a finished run to a plotting error
         traceback.print_exc()
         print("warning: plots or report failed; the results were written. Rebuild with 'qofsim report FOLDER'.", file=sys.stderr)

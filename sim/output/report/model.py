@@ -61,7 +61,7 @@ def _with_unit(value: Any, unit: Any) -> str:
 
 def entry_exit(comp: Comparison) -> str:
     outcomes = comp.table("outcomes")
-    measures = set(outcomes["measure"]) if outcomes is not None and "measure" in outcomes else set()
+    measures = set(outcomes["measure"].unique()) if outcomes is not None and "measure" in outcomes else set()
     text = "the registered list is generated at the start of the run; registers count patients who are registered and alive at each snapshot."
     if {"deaths", "left_list", "registrations"} & measures:
         leave = comp.parameters().get("clinical", {}).get("leave_rate")
