@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import pickle
 import random
+import time
 import weakref
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from sim.config import LoadedScenario, load_scenario
 from sim.experiment.assembly import Assembly, FederationPieces, Task, fold
 from sim.experiment.replications import ReplicationCache, run_experiment
 from sim.experiment.runner import run_scenario, simulate_federation, tasks_for
+from sim.experiment.schedulers import execute
 from sim.measures.recorder import FederationResult, Recorder
 from sim.measures.snapshots import GAP_MONTHS
 from sim.model.county import federation_plan
@@ -219,6 +221,31 @@ def test_no_scheduler_keeps_results_once_folded(folded_refs: list[weakref.ref], 
     loaded = mixed()
     run_scenario(loaded, (0, 1), workers=2, progress=False, scheduler=scheduler)
     assert len(folded_refs) == 6
+
+
+def test_dask_releases_each_result_in_the_cluster_once_yielded():
+    """A Dask future held by the caller keeps its result in a worker's memory: each is dropped once yielded."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", dashboard_address=None) as cluster, Client(cluster) as watcher:
+
+        def held() -> int:
+            return watcher.run_on_scheduler(lambda dask_scheduler: sum(t.state == "memory" for t in dask_scheduler.tasks.values()))
+
+        for n, (_, value) in enumerate(execute(np.ones, [(i, (1000,)) for i in range(8)], cluster.scheduler_address, 1)):
+            del value
+            if n == 6:  # seven yielded, one to come: at most it and the last yielded are held
+                assert eventually(lambda: held() <= 2), f"{held()} results held in the cluster"
+
+
+def eventually(condition, seconds: float = 10.0) -> bool:
+    """Whether ``condition()`` holds within ``seconds`` (the cluster releases asynchronously)."""
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_an_experiment_keeps_no_results_once_folded(folded_refs: list[weakref.ref], tmp_path: Path):
