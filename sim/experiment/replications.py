@@ -4,6 +4,10 @@ Each finished replication of a scenario is written at once (atomically) to a
 cache beside the results folder, keyed by a fingerprint of the scenario's
 parameters and the package version. A rerun with the same settings reuses the
 finished replications; Ctrl-C stops cleanly and keeps every one that finished.
+
+Results stream: each federation's result is folded into its replication's
+:class:`~sim.experiment.assembly.Assembly` as it arrives and released, and a
+finished replication's tables are built and written one at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import json
 import time
 from functools import lru_cache
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -21,11 +25,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import LoadedScenario
-from sim.measures.recorder import FederationResult
 from sim.model.county import federation_plan
+from sim.experiment.assembly import Assembly
 from sim.experiment.files import atomic_folder, interrupts_held
 from sim.experiment.schedulers import execute
-from sim.experiment.runner import RunResult, assemble, run_federation
+from sim.experiment.runner import RunResult, run_federation
 
 
 class Interrupted(Exception):
@@ -74,19 +78,30 @@ class ReplicationCache:
     def has(self, loaded: LoadedScenario, replication: int) -> bool:
         return (self.folder(loaded, replication) / "done.json").exists()
 
-    def save(self, loaded: LoadedScenario, replication: int, tables: dict[str, pd.DataFrame], info: dict) -> None:
+    def save(self, loaded: LoadedScenario, replication: int, tables: Iterable[tuple[str, pd.DataFrame]], info: dict) -> None:
+        """Write ``(name, table)`` pairs as they come (each may be built on demand and dropped once written)."""
+
         def fill(tmp: Path) -> None:
-            for name, df in tables.items():
+            for name, df in tables:
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
             (tmp / "done.json").write_text(json.dumps(info))
 
         with interrupts_held():  # Ctrl-C now would lose a replication that has finished
             atomic_folder(self.folder(loaded, replication), fill)
 
+    def names(self, loaded: LoadedScenario, replication: int) -> list[str]:
+        """The tables of a cached replication."""
+        return sorted(p.stem for p in self.folder(loaded, replication).glob("*.parquet"))
+
+    def table(self, loaded: LoadedScenario, replication: int, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.folder(loaded, replication) / f"{name}.parquet")
+
+    def info(self, loaded: LoadedScenario, replication: int) -> dict:
+        return json.loads((self.folder(loaded, replication) / "done.json").read_text())
+
     def load(self, loaded: LoadedScenario, replication: int) -> tuple[dict[str, pd.DataFrame], dict]:
-        folder = self.folder(loaded, replication)
-        tables = {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
-        return tables, json.loads((folder / "done.json").read_text())
+        tables = {name: self.table(loaded, replication, name) for name in self.names(loaded, replication)}
+        return tables, self.info(loaded, replication)
 
 
 def cache_for(folder: Path) -> ReplicationCache:
@@ -107,18 +122,18 @@ def run_experiment(
     plans = {s.name: len(federation_plan(s)) for s in scenarios}
     todo = [(s, r) for s in scenarios for r in replications if not cache.has(s, r)]
     calls = [((i, r, f), (s, r, f)) for i, (s, r) in enumerate(todo) for f in range(plans[s.name])]
-    pending: dict[int, dict[int, FederationResult]] = {}
+    pending: dict[int, Assembly] = {}
     started = time.perf_counter()
     done = len(scenarios) * len(replications) - len(todo)
     bar = tqdm(total=len(scenarios) * len(replications), initial=done, desc="replications", unit="rep", disable=not progress)
     try:
         for (i, replication, federation), result in execute(run_federation, calls, scheduler, workers):
-            parts = pending.setdefault(i, {})
-            parts[federation] = result
             loaded = todo[i][0]
-            if len(parts) == plans[loaded.name]:
-                _finish(cache, loaded, replication, [((replication, f), parts[f]) for f in sorted(parts)], started)
-                del pending[i]
+            if i not in pending:
+                pending[i] = Assembly(loaded, [(replication, f) for f in range(plans[loaded.name])])
+            pending[i].add((replication, federation), result)  # folded and released
+            if pending[i].complete:
+                _finish(cache, loaded, replication, pending.pop(i), started)
                 done += 1
                 bar.update()
     except KeyboardInterrupt:
@@ -128,22 +143,21 @@ def run_experiment(
     return [_collect(cache, s, replications) for s in scenarios]
 
 
-def _finish(cache: ReplicationCache, loaded: LoadedScenario, replication: int, parts: list, started: float) -> None:
-    tables = assemble(loaded, parts)
-    info = {"patient_years": sum(r.patient_years for _, r in parts), "seconds": time.perf_counter() - started}
-    cache.save(loaded, replication, tables, info)
+def _finish(cache: ReplicationCache, loaded: LoadedScenario, replication: int, assembly: Assembly, started: float) -> None:
+    """Write a finished replication to the cache, building its tables one at a time."""
+    info = {"patient_years": assembly.patient_years, "seconds": time.perf_counter() - started}
+    cache.save(loaded, replication, assembly.tables(), info)
 
 
 def _collect(cache: ReplicationCache, loaded: LoadedScenario, replications: Sequence[int]) -> RunResult:
-    """Concatenate a scenario's cached replications (fresh and reused alike)."""
-    frames: dict[str, list[pd.DataFrame]] = {}
+    """Concatenate a scenario's cached replications (fresh and reused alike), one table at a time."""
     patient_years = seconds = 0.0
+    names: dict[str, None] = {}
     for r in replications:
-        tables, info = cache.load(loaded, r)
-        for name, df in tables.items():
-            frames.setdefault(name, []).append(df)
+        info = cache.info(loaded, r)
         patient_years += info["patient_years"]
         seconds = max(seconds, info["seconds"])
-    tables = {name: pd.concat(dfs, ignore_index=True) for name, dfs in frames.items()}
+        names |= dict.fromkeys(cache.names(loaded, r))
+    tables = {name: pd.concat([cache.table(loaded, r, name) for r in replications], ignore_index=True) for name in names}
     tables["cost_rates"] = tables["cost_rates"].drop_duplicates(ignore_index=True)
     return RunResult(loaded.name, tables, list(replications), patient_years, seconds)

@@ -30,6 +30,8 @@ def execute(
 ) -> Iterator[tuple[Hashable, Any]]:
     """Run ``fn(*args)`` for each ``(key, args)``; yield ``(key, result)`` as each finishes.
 
+    A result is not kept once it has been yielded (and the next one asked for), so a
+    caller that folds each result and lets go of it holds one at a time, not all of them.
     Closing the iterator early (or Ctrl-C) cancels what has not started.
     """
     check_scheduler(scheduler)
@@ -49,7 +51,8 @@ def _pool(fn: Callable[..., Any], tasks: Sequence[tuple[Hashable, tuple[Any, ...
     try:
         futures = {pool.submit(fn, *args): key for key, args in tasks}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            key = futures.pop(future)  # the future holds its result: drop it once passed on
+            yield key, future.result()
         finished = True
     finally:
         if not finished:
@@ -89,7 +92,8 @@ def _dask(
     try:
         futures = {client.submit(fn, *args, pure=False): key for key, args in tasks}
         for future in dask_completed(list(futures)):
-            yield futures[future], future.result()
+            key = futures.pop(future)  # a held future keeps its result in the cluster: release it
+            yield key, future.result()
     finally:
         client.cancel(list(futures))
         client.close()
