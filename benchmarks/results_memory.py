@@ -6,7 +6,7 @@ through the path ``qofsim run`` takes after the simulation: the scheduler's resu
 arriving, the replication cache, the tables, headline and manifest written. Each copy
 is unpickled on arrival as a worker's result would be, with its practice and federation
 numbers changed so every practice is distinct. Prints the peak resident set of each stage
-(``VmHWM``, reset between stages) and of the whole.
+(``VmHWM``, reset between stages) and of the whole; ``--report`` adds the plots and report.
 
 The simulation itself (in the workers) is not measured here: its memory is per federation.
 
@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--federations", type=int, default=943)
     parser.add_argument("--sample", type=Path, default=None, help="cache the sample federation's result here")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default: a temporary one); a rerun reuses its cache")
+    parser.add_argument("--report", action="store_true", help="also draw the plots and report, as 'qofsim run' does")
     args = parser.parse_args()
     data = sample(args.sample)
     size = 7
@@ -124,6 +125,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.out or Path(tmp) / "england"
         compare([loaded], folder, (0,), workers=1, progress=False, scheduler="serial")
+        if args.report:
+            from sim.output.report import write_report
+
+            before = status("VmHWM")
+            reset_peak()
+            write_report(folder)
+            peaks["report (plots and HTML)"] = status("VmHWM")
+            peaks["_run"] = max(peaks.get("_run", 0.0), before)
         sizes = sum(p.stat().st_size for p in folder.rglob("*.parquet"))
     peak = max(peaks.pop("_run", 0.0), status("VmHWM"))
     print(f"{args.federations} federations: results written in {time.perf_counter() - start:.0f}s, "
