@@ -15,8 +15,9 @@ every part; pick parts with flags (``--parts county naive scaling profile englan
 - ``profile``: where the time goes in one federation (cProfile): by part of the model
   (building, recall work, acute demand and queues, health step, measurement), then the
   top functions.
-- ``england``: one simulated year of ``qof_england.yaml`` (about 6,600 practices and 56
-  million patients), outputs written: long (most of an hour on 2 cores); run it on a quiet machine.
+- ``england``: ``qof_england.yaml`` (about 6,600 practices and 56 million patients), one
+  measured year after QOF's one-year warm-up, outputs written: long (over an hour on 2 cores);
+  run it on a quiet machine.
 
 Peak memory is the largest resident set of this process and its workers. The machine
 is shared, so each part also prints its CPU time (user + system, of this process and
@@ -145,7 +146,7 @@ def profile() -> None:
 
 def england(workers: int) -> None:
     run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True, progress=True)
-    print(f"England, one simulated year: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min "
+    print(f"England, one measured year after a one-year warm-up: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min "
           f"({outputs:.0f}s of it writing tables, plots and report) = {py / (run + outputs):,.0f} patient-years/s on {workers} workers; "
           f"CPU {cpu / 60:.0f} min; peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
 
