@@ -46,7 +46,7 @@ def execute(
 
 
 def _pool(fn: Callable[..., Any], tasks: Sequence[tuple[Hashable, tuple[Any, ...]]], workers: int) -> Iterator[tuple[Hashable, Any]]:
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=leave_interrupts_to_parent)
     finished = False
     try:
         futures = {pool.submit(fn, *args): key for key, args in tasks}
@@ -56,18 +56,18 @@ def _pool(fn: Callable[..., Any], tasks: Sequence[tuple[Hashable, tuple[Any, ...
         finished = True
     finally:
         if not finished:
-            _stop_workers(pool)
+            stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _leave_interrupts_to_parent() -> None:
+def leave_interrupts_to_parent() -> None:
     """A terminal's Ctrl-C reaches every process in the group. Workers ignore it, so none
-    prints a traceback; the parent stops them (``_stop_workers``) and reports once."""
+    prints a traceback; the parent stops them (``stop_workers``) and reports once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End running tasks now rather than waiting for them: their results would be discarded anyway."""
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End running tasks now rather than waiting for them (Ctrl-C, or a failed task): their results would be discarded anyway."""
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
     if terminate is not None:
         terminate()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +23,7 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+from sim.experiment.schedulers import leave_interrupts_to_parent, stop_workers
 from sim.output.plots.common import DPI, PX_PER_IN, STYLE, PlotSpec
 from sim.output.reader import Comparison
 
@@ -66,7 +66,7 @@ def draw_figures(specs: Sequence[PlotSpec], comp: Comparison, out: Path, svg: bo
         finished = True
     finally:
         if not finished:
-            _stop_workers(pool)
+            stop_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
     return dict(zip(names, entries, strict=True))
@@ -89,17 +89,7 @@ def _adopt(job: Job) -> None:
     process of the group) to the parent, so that none prints a traceback."""
     global _job
     _job = job
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """On Ctrl-C or a failed figure, end the figures being drawn now: they would be discarded."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
+    leave_interrupts_to_parent()
 
 
 def _draw_named(name: str) -> Entry | None:
