@@ -67,7 +67,7 @@ class PracticeGroup:
         """Draws keyed to people; a sequential stream of the group (``streams[name]``) is for plug-in regimes only."""
         self.indicators: Indicators = practices[0].indicators
         self.blocks = row_blocks([p.pop.size for p in practices])
-        self._starts = [b.start for b in self.blocks] + [sum(p.pop.size for p in practices)]
+        self._starts = [b.start for b in self.blocks] + [self.blocks[-1].stop]
         self.practice_of = np.repeat(np.arange(len(practices)), [p.pop.size for p in practices])
         """Index (in :attr:`practices`) of the practice each row belongs to."""
         self.pop: Population = join_rows([p.pop for p in practices], POPULATION)
@@ -141,16 +141,21 @@ class PracticeGroup:
             practice.outcome(measure, ids[part], None if values is None else values[part], scale, always)
 
     def diagnose(self, ids: np.ndarray, k: int, day: int) -> None:
-        for p, sel in self.by_practice(ids):
-            self.practices[p].diagnose(ids[sel] - self.blocks[p].start, k, day)
+        for practice, own in self._own_rows(ids):
+            practice.diagnose(own, k, day)
 
     def remove(self, ids: np.ndarray) -> None:
-        for p, sel in self.by_practice(ids):
-            self.practices[p].remove(ids[sel] - self.blocks[p].start)
+        for practice, own in self._own_rows(ids):
+            practice.remove(own)
 
     def register_new(self, rows: np.ndarray, day: int) -> None:
-        for p, sel in self.by_practice(rows):
-            self.practices[p].register_new(rows[sel] - self.blocks[p].start, day)
+        for practice, own in self._own_rows(rows):
+            practice.register_new(own, day)
+
+    def _own_rows(self, ids: np.ndarray) -> Iterator[tuple[Practice, np.ndarray]]:
+        """Each practice with patients among ``ids`` (group rows), and those patients as its own rows."""
+        for p, sel in self.by_practice(ids):
+            yield self.practices[p], ids[sel] - self.blocks[p].start
 
     # -------------------------------------------------------------- the day
     def begin_day(self, day: int) -> None:

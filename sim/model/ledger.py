@@ -60,6 +60,7 @@ class Ledger:
     def flush(self) -> tuple[dict[ActivityKey, float], dict[Key, float], np.ndarray]:
         """Return the period's activity totals, outcome totals and wait histogram, and start afresh."""
         self._routine.fold_into(self)
+        self._routine = _RoutineTally(len(self.roles))
         totals = dict(self.totals)
         for measure, values in self.per_role.items():
             for role, value in zip(self.roles, values, strict=True):
@@ -95,7 +96,7 @@ class _RoutineTally:
             self.delay += (day - booked_for) * n
 
     def fold_into(self, ledger: Ledger) -> None:
-        """Add the tally to ``ledger``'s totals (as the measures an appointment counts under) and clear it."""
+        """Add the tally to ``ledger``'s totals (as the measures an appointment counts under)."""
         if not any(self.count):
             return
         ledger.per_role["minutes_other"] += np.array(self.minutes)
@@ -103,4 +104,3 @@ class _RoutineTally:
         ledger.waits[0] += np.array(self.waits, dtype=np.int64)
         ledger.add("routine_seen_next_working_day", self.next_working_day)
         ledger.add("routine_delay_days", self.delay)
-        self.__init__(len(self.count))  # type: ignore[misc]

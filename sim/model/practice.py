@@ -40,8 +40,8 @@ from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.model.desk import RecallDesk
 
 
-class PracticeGroup(Protocol):
-    """What a practice asks of its group (:class:`sim.model.group.PracticeGroup`)."""
+class OwnGroup(Protocol):
+    """What a practice asks of its group (a :class:`sim.model.group.PracticeGroup`)."""
 
     policy: Policy
     regime: str
@@ -82,7 +82,7 @@ class Practice:
         self.ledger = Ledger(scenario.roles)
         self.admin: AdminClerk | None = None
         """Counts the administrative work of the practice's regime (set when it joins a group)."""
-        self.group: PracticeGroup | None = None
+        self.group: OwnGroup | None = None
         self.rows = slice(0, population.size)
         """The practice's rows among its group's."""
         self.acute = AcuteDemand(scenario.demand, population)
@@ -100,7 +100,7 @@ class Practice:
         self.qof_care.statin_steps = statin_steps(self.clinical.steps)
         self._seed_history(np.arange(population.size), 0)
 
-    def join_group(self, group: PracticeGroup, rows: slice) -> None:
+    def join_group(self, group: OwnGroup, rows: slice) -> None:
         """Join ``group``, which now holds this practice's patients as ``rows`` of its block."""
         self.group, self.rows = group, rows
         self.qof_care.statin_steps = statin_steps(self.clinical.steps)  # a view of the block now
@@ -108,16 +108,14 @@ class Practice:
 
     @property
     def policy(self) -> Policy:
-        assert self.group is not None
-        return self.group.policy
+        return self._group().policy
 
     @property
     def regime(self) -> str:
         """The regime in force (its ``regime.policy`` name); changes if the practice switches."""
-        assert self.group is not None
-        return self.group.regime
+        return self._group().regime
 
-    def _group(self) -> PracticeGroup:
+    def _group(self) -> OwnGroup:
         assert self.group is not None, "a practice runs as part of a PracticeGroup"
         return self.group
 

@@ -145,14 +145,6 @@ class QofCare:
             out &= self.in_subgroup[p.rows, self.subgroups.index(spec.subgroup)]
         return out
 
-    def chads2(self, rows: np.ndarray | slice, day: int) -> np.ndarray:
-        """CHADS2 from the registers and age: heart failure, hypertension, age 75+, diabetes, stroke (x2)."""
-        has, age = self.pop.has[rows], self.pop.age[rows] + day / DAYS_PER_YEAR
-        return (
-            has[:, _C["heart_failure"]].astype(int) + has[:, _C["hypertension"]] + (age >= 75)
-            + has[:, _C["diabetes"]] + 2 * has[:, _C["stroke"]]
-        )
-
     def refresh(self, day: int, rows: np.ndarray | slice = slice(None)) -> None:
         """Recompute the cached indicator populations (after joining, and after each health step:
         diagnoses, deaths and moves change registers; ages change slowly). Registers, ages and
@@ -265,13 +257,17 @@ class _Patients:
         self.active = pop.active[rows]
         self.male = pop.male[rows]
         self.age = pop.age[rows] + day / DAYS_PER_YEAR
-        self._care, self._day = care, day
         self._chads2: np.ndarray | None = None
 
     @property
     def chads2(self) -> np.ndarray:
+        """CHADS2 from the registers and age: heart failure, hypertension, age 75+, diabetes, stroke (x2)."""
         if self._chads2 is None:
-            self._chads2 = self._care.chads2(self.rows, self._day)
+            has = self.has
+            self._chads2 = (
+                has[:, _C["heart_failure"]].astype(int) + has[:, _C["hypertension"]] + (self.age >= 75)
+                + has[:, _C["diabetes"]] + 2 * has[:, _C["stroke"]]
+            )
         return self._chads2
 
 
