@@ -41,8 +41,10 @@ browser:
 	  $$SUDO apt-get update -qq </dev/null && $$SUDO apt-get install -y -qq chromium </dev/null >/dev/null \
 	    || echo "note: could not install Chromium; $(INSTALL_HINT)"; }
 
+# -n auto: one test process per core (pytest-xdist); the suite is independent tests, and the
+# slowest (notebooks, Dask, process pools) overlap instead of queueing.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -20,13 +20,13 @@
 
 # %%
 # Size switch: small by default (1,000 patients, 2 years; Morris with 3 trajectories and Sobol
-# with N = 8: a few minutes on 2 cores, and noisy). FULL = True (or QOFSIM_FULL=1): 7,100
+# with N = 4: 74 parameter sets, a few minutes on 2 cores, and noisy). FULL = True (or QOFSIM_FULL=1): 7,100
 # patients over 10 years, 20 trajectories and N = 256 (many hours: run it on Dask with
 # scheduler="dask" or a cluster address).
 from _common import FULL, KEY_PARAMETERS, OPTOUT, QOF, output, run_overrides
 
 TRAJECTORIES = 20 if FULL else 3
-SOBOL_N = 256 if FULL else 8
+SOBOL_N = 256 if FULL else 4
 SCHEDULER = "processes"
 
 # %%
