@@ -116,10 +116,10 @@ def scaling(counts: list[int]) -> None:
 PARTS_OF_A_RUN = {
     "building the practices": ("county.py", "build_federation"),
     "recall work of practice groups (answers, bookings, reviews, coding)": ("group.py", "begin_day", "end_day", "weekly"),
-    "acute demand of practices": ("practice.py", "begin_day"),
+    "acute demand of practices (counts, same-day and routine bookings)": ("group.py", "acute_demand"),
     "serving the routine queues": ("capacity.py", "serve"),
     "recall searches and the contract year": ("group.py", "_activity"),
-    "health step (events, deaths, diagnoses, moves)": ("practice.py", "health"),
+    "health step (events, deaths, diagnoses, moves)": ("group.py", "health"),
     "measurement (snapshots, year ends)": ("federation.py", "_measurement"),
 }
 """Parts of a federation's run, as (file, functions) whose cumulative time they are."""
@@ -133,10 +133,13 @@ def profile() -> None:
     total = stats.total_tt  # type: ignore[attr-defined]
     print(f"where the time goes (one federation of 7 practices, {WARMUP}-year warm-up and 3 years; cProfile, {total:.1f}s):")
     for part, (file, *functions) in PARTS_OF_A_RUN.items():
-        seconds = sum(
+        found = [
             cumulative for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()  # type: ignore[attr-defined]
             if path.endswith(file) and name in functions
-        )
+        ]
+        if not found:  # a renamed function would otherwise print 0% for a part that still costs time
+            raise RuntimeError(f"profile: no {functions} in {file} ran; update PARTS_OF_A_RUN")
+        seconds = sum(found)
         print(f"  {part:<72} {seconds:6.1f}s {100 * seconds / total:5.1f}%")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)

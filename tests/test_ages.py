@@ -21,10 +21,11 @@ FROZEN_LIST = {
 def test_acute_demand_follows_current_age():
     """Fifteen years on, each patient's consultation rate is set by the age band they are in now."""
     loaded = small(QOF, **{k.replace(".", "__"): v for k, v in FROZEN_LIST.items()})
-    practice = build_federation(loaded, 0, 0).practices[0]
+    federation = build_federation(loaded, 0, 0)
+    practice, group = federation.practices[0], federation.groups[0]
     spec, pop = loaded.scenario.demand, practice.pop
     day = 15 * DAYS_PER_YEAR
-    practice.health(day, loaded.scenario.clinical.step_days)
+    group.health(day, loaded.scenario.clinical.step_days)
     assert pop.active.all()
     age_now = pop.age + day / DAYS_PER_YEAR
     band_rate = np.ones(pop.size)
@@ -40,10 +41,11 @@ def test_acute_demand_follows_current_age():
 def test_acute_demand_rises_as_the_list_ages():
     """With no one leaving or dying, an ageing list consults more than at the start."""
     loaded = small(QOF, **{k.replace(".", "__"): v for k, v in FROZEN_LIST.items()})
-    practice = build_federation(loaded, 0, 0).practices[0]
+    federation = build_federation(loaded, 0, 0)
+    practice, group = federation.practices[0], federation.groups[0]
     start = practice.acute.mean_counts.sum()
     assert abs(practice.acute.rate.mean() - loaded.scenario.demand.consultations_per_person_year) < 1e-9
-    practice.health(10 * DAYS_PER_YEAR, loaded.scenario.clinical.step_days)
+    group.health(10 * DAYS_PER_YEAR, loaded.scenario.clinical.step_days)
     assert practice.acute.mean_counts.sum() > 1.05 * start
 
 

@@ -146,8 +146,9 @@ def test_leave_rate_is_an_annual_share():
     over = {"practices.list_size_mean": 6000, **{f"clinical.events.{e}.base_per_1000": 0 for e in EVENTS}}
     over["clinical.leave_rate"] = 0.5  # a share of 0.5 is a rate of 0.69: the two readings differ by 11 points
     loaded = load_scenario(QOF, over)
-    practice = build_federation(loaded, 0, 0).practices[0]
-    practice.health(365, 365)
+    federation = build_federation(loaded, 0, 0)
+    practice, group = federation.practices[0], federation.groups[0]
+    group.health(365, 365)
     n = practice.pop.size
     left = practice.ledger.outcomes[("left_list", "", "")] / n
     assert abs(left - 0.5) < 4 * np.sqrt(0.25 / n), left
@@ -158,10 +159,11 @@ def _diagnosed_in_one_step(trend: float) -> tuple[np.ndarray, np.ndarray, Practi
     """Who joins the diabetes register in one quarter (no events, deaths or moves), and their ages."""
     over = {"practices.list_size_mean": 20_000, "clinical.leave_rate": 0.0, "clinical.incidence_trend": {"diabetes": trend}}
     over.update({f"clinical.events.{e}.base_per_1000": 0 for e in EVENTS})
-    practice = build_federation(load_scenario(QOF, over), 0, 0).practices[0]
+    federation = build_federation(load_scenario(QOF, over), 0, 0)
+    practice, group = federation.practices[0], federation.groups[0]
     k = CONDITIONS.index("diabetes")
     had = practice.pop.has[:, k].copy()
-    practice.health(91, 91)
+    group.health(91, 91)
     new = practice.pop.has[:, k] & ~had
     return new, practice.pop.age + 91 / 365, practice
 
@@ -230,12 +232,13 @@ def _admissions_after_reviews(review_day: int | None) -> float:
         "clinical.events.copd_admission.base_per_1000": 3000,
         "clinical.events.copd_admission.review_effect": 0.9,
     })
-    practice = build_federation(load_scenario(QOF, over), 0, 0).practices[0]
+    federation = build_federation(load_scenario(QOF, over), 0, 0)
+    practice, group = federation.practices[0], federation.groups[0]
     practice.clinical.reinforced[:] = -3 * 365  # adherence has waned to its floor
     if review_day is not None:
         ids = np.flatnonzero(practice.pop.has.any(axis=1))
         practice.deliver(ids, practice.pop.has[ids], review_day, np.full(len(ids), PRACTICE_ROLES.index("nurse")))
-    practice.health(91, 91)
+    group.health(91, 91)
     return practice.ledger.outcomes[("event_copd_admission", "", "")]
 
 
@@ -254,9 +257,10 @@ def test_patients_who_die_early_in_a_step_accumulate_nothing_after():
         "clinical.events.acsc_admission.eligible": [],
         "clinical.events.acsc_admission.base_per_1000": 2000,
     })
-    practice = build_federation(load_scenario(QOF, over), 0, 0).practices[0]
+    federation = build_federation(load_scenario(QOF, over), 0, 0)
+    practice, group = federation.practices[0], federation.groups[0]
     n = practice.pop.size
-    practice.health(91, 91)
+    group.health(91, 91)
     got = practice.ledger.outcomes
     assert got[("deaths", "", "")] == n
     assert got[("event_acsc_admission", "", "")] <= 0.002 * n

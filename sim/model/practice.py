@@ -195,13 +195,6 @@ class Practice:
         if len(ids) or always:
             self.ledger.outcome(measure, len(ids) if values is None else float(values.sum() * scale))
 
-    def health(self, day: int, days: float) -> None:
-        """The health step of this practice alone (its group steps all its practices at once)."""
-        since = self.care.reviewed_or_joined()
-        self.health_model.step(self.pop, self.clinical, self.streams, self, since, day, days)
-        self.qof_care.refresh(day)
-        self.acute.update(self.pop, day)
-
     # -------------------------------------------------------------- the day
     def acute_demand(self, day: int, counts: np.ndarray | None = None) -> None:
         """Today's acute demand: ``counts`` of ``[same-day, routine] x role`` requests (drawn here if not given)."""

@@ -263,11 +263,13 @@ class HealthModel:
         after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
         p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1) * curve.by_curve
         draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))
+        rows, cols = np.nonzero((draws < p) & ~pop.has[ids])  # few: the time in the step is needed for these alone
         with np.errstate(divide="ignore", invalid="ignore"):
-            when = np.log1p(-draws) / np.log1p(-p)  # share of the step, as for events (constant hazard)
-        new = (draws < p) & ~pop.has[ids] & (when <= end[:, None])
-        for k in np.flatnonzero(new.any(axis=0)):
-            keeper.diagnose(ids[new[:, k]], int(k), day)
+            when = np.log1p(-draws[rows, cols]) / np.log1p(-p[rows, cols])  # share of the step, as for events (constant hazard)
+        before_end = when <= end[rows]
+        rows, cols = rows[before_end], cols[before_end]
+        for k in np.unique(cols).tolist():
+            keeper.diagnose(ids[rows[cols == k]], int(k), day)
 
 
 @dataclass(frozen=True)
