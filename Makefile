@@ -46,8 +46,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n auto
 
+# Every part, England included (about 80 minutes of it on two idle cores); pick parts with
+#   make bench BENCH_PARTS="county naive scaling profile"
+BENCH_PARTS ?= county naive scaling profile england
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py --parts $(BENCH_PARTS)
 
 calibration: $(STAMP)
 	$(BIN)/python benchmarks/calibration.py

@@ -1,7 +1,8 @@
 """Benchmark: patient-years simulated per second, against a naive SimPy loop, and how cost scales.
 
 Not a test: speed is measured here, never asserted in the suite. ``make bench`` runs
-every part; pick parts with flags (``--parts county naive scaling profile england``).
+every part (``make bench BENCH_PARTS="county naive"`` picks some); run directly, the script
+runs all but England unless asked (``--parts county naive scaling profile england``).
 
 - ``county``: a Somerset-sized county (70 practices) over 10 years, one replication,
   outputs included (tables, headline, manifest written as ``qofsim run`` writes them),
@@ -35,6 +36,7 @@ import pstats
 import resource
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -57,6 +59,43 @@ def peak_rss_mib() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, children) / 1024
+
+
+class TotalMemory:
+    """Peak of the summed resident sets of this process and all its descendants (workers,
+    their helpers), sampled every ``interval`` seconds from ``/proc`` while in the ``with``
+    block: what the machine must hold at once, which the largest single process understates.
+    ``peak_mib`` stays None where ``/proc`` has no children lists (not Linux)."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self.peak_mib: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> TotalMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while True:
+            total = self._tree_kib(os.getpid())
+            if total is not None:
+                self.peak_mib = max(self.peak_mib or 0.0, total / 1024)
+            if self._stop.wait(self.interval):
+                return
+
+    def _tree_kib(self, pid: int) -> float | None:
+        try:
+            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+            children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            return None  # the process ended between reads, or /proc has no such lists
+        return rss + sum(self._tree_kib(c) or 0.0 for c in children)
 
 
 def cpu_seconds() -> float:
@@ -88,11 +127,13 @@ def timed_run(
 
 
 def county(workers: int) -> float:
-    run, outputs, cpu, py = timed_run("qof_county.yaml", {"years": 10}, workers, write=True)
+    with TotalMemory() as memory:
+        run, outputs, cpu, py = timed_run("qof_county.yaml", {"years": 10}, workers, write=True)
     seconds = run + outputs
+    total = "unknown" if memory.peak_mib is None else f"{memory.peak_mib:,.0f} MiB"
     print(f"county (70 practices, 10 years after a {WARMUP}-year warm-up, outputs written): {py:,.0f} patient-years in "
           f"{seconds:.1f}s ({run:.1f}s simulating, {outputs:.1f}s writing tables, plots and report) = "
-          f"{py / seconds:,.0f} patient-years/s on {workers} workers; CPU {cpu:.0f}s; peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
+          f"{py / seconds:,.0f} patient-years/s on {workers} workers; CPU {cpu:.0f}s; peak RSS {peak_rss_mib():,.0f} MiB (largest process), {total} (all at once); {load()}")
     return py / seconds
 
 
@@ -148,10 +189,12 @@ def profile() -> None:
 
 
 def england(workers: int) -> None:
-    run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True, progress=True)
+    with TotalMemory() as memory:
+        run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True, progress=True)
+    total = "unknown" if memory.peak_mib is None else f"{memory.peak_mib:,.0f} MiB"
     print(f"England, one measured year after a one-year warm-up: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min "
           f"({outputs:.0f}s of it writing tables, plots and report) = {py / (run + outputs):,.0f} patient-years/s on {workers} workers; "
-          f"CPU {cpu / 60:.0f} min; peak RSS {peak_rss_mib():,.0f} MiB; {load()}")
+          f"CPU {cpu / 60:.0f} min; peak RSS {peak_rss_mib():,.0f} MiB (largest process), {total} (all processes at once); {load()}")
 
 
 def main() -> None:
