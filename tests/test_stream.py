@@ -23,11 +23,13 @@ from conftest import SCENARIOS
 from sim.config import LoadedScenario, load_scenario
 from sim.experiment.assembly import Assembly, FederationPieces, Task, fold
 from sim.experiment.replications import ReplicationCache, run_experiment
-from sim.experiment.runner import run_scenario, simulate_federation, tasks_for
+from sim.experiment.runner import run_federation, run_scenario, simulate_federation, tasks_for
 from sim.experiment.schedulers import execute
 from sim.measures.recorder import FederationResult, Recorder
 from sim.measures.snapshots import GAP_MONTHS
 from sim.model.county import federation_plan
+from sim.model.group import PracticeGroup
+from sim.model.practice import Practice
 from sim.vocabulary import CONDITIONS
 
 MIXED = {
@@ -196,6 +198,20 @@ def test_a_folded_result_is_not_kept_by_the_assembly():
     gc.collect()
     assert ref() is None
     assert assembly.arrived == 1
+
+
+def test_a_federation_run_leaves_no_model_behind():
+    """Once a federation's pieces are returned, its model (a web of cycles: processes, groups,
+    practices) is gone, not left for the cyclic collector: a worker's memory does not grow
+    with every federation it runs."""
+    gc.collect()
+    gc.disable()  # no collection by chance during the run: only run_federation's own may free it
+    try:
+        run_federation(mixed(), 0, 0)
+        alive = [o for o in gc.get_objects() if isinstance(o, (PracticeGroup, Practice))]
+    finally:
+        gc.enable()
+    assert not alive
 
 
 @pytest.fixture
