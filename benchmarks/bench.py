@@ -62,8 +62,8 @@ def peak_rss_mib() -> float:
 
 
 class TotalMemory:
-    """Peak of the summed resident sets of this process and all its descendants (workers,
-    their helpers), sampled every ``interval`` seconds from ``/proc`` while in the ``with``
+    """Peak of the summed proportional set sizes (Pss) of this process and all its descendants
+    (workers, drawing processes), sampled every ``interval`` seconds from ``/proc`` while in the ``with``
     block: what the machine must hold at once, which the largest single process understates.
     ``peak_mib`` stays None where ``/proc`` has no children lists (not Linux)."""
 
@@ -91,7 +91,8 @@ class TotalMemory:
 
     def _tree_kib(self, pid: int) -> float | None:
         try:
-            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+            # Pss, not RSS: a forked worker's pages shared with its parent count once, not in both
+            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
             children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
             return None  # the process ended between reads, or /proc has no such lists
