@@ -237,7 +237,7 @@ def _admissions_after_reviews(review_day: int | None) -> float:
     practice.clinical.reinforced[:] = -3 * 365  # adherence has waned to its floor
     if review_day is not None:
         ids = np.flatnonzero(practice.pop.has.any(axis=1))
-        practice.deliver(ids, practice.pop.has[ids], review_day, np.full(len(ids), PRACTICE_ROLES.index("nurse")))
+        group.deliver(ids, practice.pop.has[ids], review_day, np.full(len(ids), PRACTICE_ROLES.index("nurse")))  # one practice: its rows are the group's
     group.health(91, 91)
     return practice.ledger.outcomes[("event_copd_admission", "", "")]
 

@@ -5,8 +5,9 @@ costs a handful of NumPy calls whatever the number of patients, so it is done
 once for the group rather than once per practice. The group keeps its practices'
 patient arrays in one block (:mod:`sim.model.rows`); each
 :class:`~sim.model.practice.Practice` sees its own rows as views, keeps its own
-appointment books, ledger and list, and runs what is its own (acute demand, the
-health step, flu clinics, measurement).
+appointment books, ledger and list, and runs what is its own (acute demand, flu
+clinics, measurement); the group's health step reports each practice's diagnoses,
+deaths, moves and registrations to it.
 
 The group is the regime's :class:`~sim.model.view.PracticeView`: the regime decides
 for all its practices' patients at once, and looks at one practice

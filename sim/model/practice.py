@@ -5,8 +5,8 @@ other practices of its federation that share its regime
 (:class:`~sim.model.group.PracticeGroup`): the practice's arrays are views of its
 rows there. The group runs the recall work (answers, bookings, reviews, coding)
 for all its practices at once; the practice keeps what is its own: its books and
-the routine queue, acute demand, the health step of its list (diagnoses, deaths,
-moves, registrations), flu clinics and its ledger.
+the routine queue, acute demand, its list (the diagnoses, deaths, moves and
+registrations the group's health step reports to it), flu clinics and its ledger.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ class OwnGroup(Protocol):
     pop: Population
 
     def seen(self, kind: RequestKind, ids: np.ndarray, role: int) -> None: ...
-
-    def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None: ...
 
 
 class Practice:
@@ -291,10 +289,6 @@ class Practice:
             done[mine[:k]] = True
         self.ledger.by_role("reviews_opportunistic", roles[done])
         return ids[done] + self.rows.start, overdue[done], roles[done]
-
-    def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
-        """Reviews of these patients (the practice's rows) took place (:meth:`PracticeGroup.deliver`)."""
-        self._group().deliver(ids + self.rows.start, cover, day, roles)
 
     @property
     def practice_books(self) -> list[AppointmentBook]:
