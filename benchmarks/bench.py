@@ -20,7 +20,8 @@ runs all but England unless asked (``--parts county naive scaling profile englan
   measured year after QOF's one-year warm-up, outputs written: long (over an hour on 2 cores);
   run it on a quiet machine.
 
-Peak memory is the largest resident set of this process and its workers. The machine
+Peak memory is given twice: the largest resident set of this process and its workers, and the
+summed Pss of all of them at once (``machine.TotalMemory``). The machine
 is shared, so each part also prints its CPU time (user + system, of this process and
 its finished workers) and the load average: wall time alone says little when other
 work shares the cores.
@@ -33,10 +34,8 @@ import cProfile
 import io
 import os
 import pstats
-import resource
 import sys
 import tempfile
-import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -49,65 +48,11 @@ from sim.output.report import write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import TotalMemory, cpu_seconds, load, peak_rss_mib  # noqa: E402
 from naive_recall import run as naive_run  # noqa: E402
 
 PARTS = ("county", "naive", "scaling", "profile", "england")
 WARMUP = load_scenario(ROOT / "scenarios" / "qof_county.yaml").scenario.measures.warmup_years
-
-
-def peak_rss_mib() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
-
-
-class TotalMemory:
-    """Peak of the summed proportional set sizes (Pss) of this process and all its descendants
-    (workers, drawing processes), sampled every ``interval`` seconds from ``/proc`` while in the ``with``
-    block: what the machine must hold at once, which the largest single process understates.
-    ``peak_mib`` stays None where ``/proc`` has no children lists (not Linux)."""
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
-        self.peak_mib: float | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def __enter__(self) -> TotalMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        while True:
-            total = self._tree_kib(os.getpid())
-            if total is not None:
-                self.peak_mib = max(self.peak_mib or 0.0, total / 1024)
-            if self._stop.wait(self.interval):
-                return
-
-    def _tree_kib(self, pid: int) -> float | None:
-        try:
-            # Pss, not RSS: a forked worker's pages shared with its parent count once, not in both
-            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith("Pss:"))
-            children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
-            return None  # the process ended between reads, or /proc has no such lists
-        return rss + sum(self._tree_kib(c) or 0.0 for c in children)
-
-
-def cpu_seconds() -> float:
-    """User and system CPU seconds of this process and its finished (joined) workers so far."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
-
-
-def load() -> str:
-    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def timed_run(
@@ -131,10 +76,9 @@ def county(workers: int) -> float:
     with TotalMemory() as memory:
         run, outputs, cpu, py = timed_run("qof_county.yaml", {"years": 10}, workers, write=True)
     seconds = run + outputs
-    total = "unknown" if memory.peak_mib is None else f"{memory.peak_mib:,.0f} MiB"
     print(f"county (70 practices, 10 years after a {WARMUP}-year warm-up, outputs written): {py:,.0f} patient-years in "
           f"{seconds:.1f}s ({run:.1f}s simulating, {outputs:.1f}s writing tables, plots and report) = "
-          f"{py / seconds:,.0f} patient-years/s on {workers} workers; CPU {cpu:.0f}s; peak RSS {peak_rss_mib():,.0f} MiB (largest process), {total} (all at once); {load()}")
+          f"{py / seconds:,.0f} patient-years/s on {workers} workers; CPU {cpu:.0f}s; peak RSS {peak_rss_mib():,.0f} MiB (largest process), {memory} (all at once); {load()}")
     return py / seconds
 
 
@@ -192,10 +136,9 @@ def profile() -> None:
 def england(workers: int) -> None:
     with TotalMemory() as memory:
         run, outputs, cpu, py = timed_run("qof_england.yaml", {}, workers, write=True, progress=True)
-    total = "unknown" if memory.peak_mib is None else f"{memory.peak_mib:,.0f} MiB"
     print(f"England, one measured year after a one-year warm-up: {py:,.0f} patient-years in {(run + outputs) / 60:.1f} min "
           f"({outputs:.0f}s of it writing tables, plots and report) = {py / (run + outputs):,.0f} patient-years/s on {workers} workers; "
-          f"CPU {cpu / 60:.0f} min; peak RSS {peak_rss_mib():,.0f} MiB (largest process), {total} (all processes at once); {load()}")
+          f"CPU {cpu / 60:.0f} min; peak RSS {peak_rss_mib():,.0f} MiB (largest process), {memory} (all processes at once); {load()}")
 
 
 def main() -> None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import resource
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from machine import cpu_seconds, load
 
 CHROMIUM = Path("/usr/bin/chromium")
 MEASURE = """<script>addEventListener('load', () => {
@@ -27,12 +27,6 @@ MEASURE = """<script>addEventListener('load', () => {
   out.textContent = JSON.stringify({height: document.documentElement.scrollHeight});
   document.body.appendChild(out);
 });</script>"""
-
-
-def cpu_seconds() -> float:
-    """CPU seconds of this process and of its finished child processes (drawing workers)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def draw(folder: Path) -> tuple[float, float]:
@@ -76,12 +70,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / args.folder.name
         shutil.copytree(args.folder, work)
-        load = os.getloadavg()  # other work on the machine inflates wall and CPU times alike
+        before = load()  # other work on the machine inflates wall and CPU times alike
         times = [draw(work) for _ in range(args.repeats)]
         report = work / "report.html"
         plots = sorted((work / "plots").glob("*.*"))
         print(f"plots and report: {', '.join(f'{w:.1f} s wall ({c:.1f} s CPU)' for w, c in times)} (the first warms caches up)")
-        print(f"load average before drawing (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load)}")
+        print(f"before drawing: {before} (1, 5, 15 min)")
         print(f"plot files: {len(plots)}, {sum(p.stat().st_size for p in plots) / 1e6:.1f} MB")
         print(f"report.html: {report.stat().st_size / 1e6:.2f} MB")
         height = page_height(report)
