@@ -300,14 +300,10 @@ def _experiment(loaded: list[LoadedScenario], folder: Path, args: argparse.Names
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.output import plots
-    from sim.output.reader import Comparison
-    from sim.output.report import build_report
+    from sim.output.report import plots_and_report
 
     try:
-        comp = Comparison.load(args.folder)  # one reading of the tables for the plots and the report
-        drawn = plots.make_plots(args.folder, svg=True, comp=comp)
-        report = build_report(args.folder, comp)
+        drawn, report = plots_and_report(args.folder, svg=True)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -130,10 +130,9 @@ class QofCare:
         return self._eligible(i, _Patients(self, day, rows))
 
     def _eligible(self, i: int, p: _Patients) -> np.ndarray:
+        """Eligibility for a restricted indicator ``i`` (age, sex, another register or a sub-population)."""
         spec = self.ind.specs[i]
         out = p.has[:, self.ind.condition[i]] & p.active
-        if not self.ind.restricted[i]:
-            return out
         out &= (p.age >= spec.min_age) & (p.age < spec.max_age)
         if spec.women_only:
             out &= ~p.male

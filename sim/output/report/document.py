@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.output.answer import answer
-from sim.output.plots import make_plots
+from sim.output import plots
 from sim.output.reader import Comparison, provenance_counts, reported_years
 from sim.output.report.assumptions import assumptions_html, scenarios_html
 from sim.output.report.html import CSS, e
@@ -38,7 +38,7 @@ def plot_index(folder: Path, comp: Comparison | None = None) -> list[dict[str, s
     """The plots listed in ``plots/index.json`` (drawing them first if absent)."""
     path = folder / "plots" / "index.json"
     if not path.is_file():
-        make_plots(folder, comp=comp)
+        plots.make_plots(folder, comp=comp)
     index = json.loads(path.read_text())
     return [entry for entry in index if (folder / "plots" / entry["png"]).is_file()]
 
@@ -121,6 +121,14 @@ def answer_text(folder: Path) -> str:
     return answer(comp).as_text()
 
 
+def plots_and_report(folder: Path, svg: bool = False) -> tuple[list[Path], Path]:
+    """Draw the plots (``svg`` too, on request) and write the report, reading the folder's tables once
+    for both; the plot files and the report's path."""
+    comp = Comparison.load(folder)
+    drawn = plots.make_plots(folder, svg=svg, comp=comp)
+    return drawn, build_report(folder, comp)
+
+
 def write_report(folder: Path) -> Path | None:
     """Draw the plots and write the HTML report of a comparison folder.
 
@@ -129,9 +137,7 @@ def write_report(folder: Path) -> Path | None:
     None when it failed.
     """
     try:
-        comp = Comparison.load(folder)  # one reading of the tables for the plots and the report
-        make_plots(folder, comp=comp)
-        return build_report(folder, comp)
+        return plots_and_report(folder)[1]
     except Exception:  # noqa: BLE001 - never lose a finished run to a plotting error
         traceback.print_exc()
         print("warning: plots or report failed; the results were written. Rebuild with 'qofsim report FOLDER'.", file=sys.stderr)
