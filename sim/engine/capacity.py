@@ -1,12 +1,13 @@
 """Clinician capacity: one appointment book per role, backed by a SimPy ``Container``.
 
 Each working day the container is filled with the minutes that role's sessions
-provide; every consultation booked that day is a ``get`` of its minutes from the
-container, and whatever is left at close is idle time. The container's level is
-the only record of free minutes: a booking it cannot cover would leave the
-``get`` waiting, which the book refuses as an error. Routine requests (acute
-routine and long-term-condition reviews) wait first-come-first-served in the
-book's queue until a day has minutes for them; the wait is measured.
+provide. Consultations are booked against the day's free minutes as the day goes
+(a booking that does not fit is refused as an error); when the day closes the
+booked minutes are drawn from the container in one ``get``, which SimPy grants
+only if the sessions held them, and whatever is left is idle time. (A ``get`` per
+booking would be the same check with tens of SimPy events per book-day.) Routine
+requests (acute routine and long-term-condition reviews) wait first-come-first-served
+in the book's queue until a day has minutes for them; the wait is measured.
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ class AppointmentBook:
         self.priority: deque[Request] = deque()
         self._seq = 0
         self._today = 0.0
+        self._free = 0.0
         self.supplied = 0.0
         self.total_supplied = 0.0
         self.total_used = 0.0
@@ -169,8 +171,8 @@ class AppointmentBook:
 
     @property
     def free(self) -> float:
-        """Minutes of today's sessions not yet booked: the container's level."""
-        return self.pool.level
+        """Minutes of today's sessions not yet booked."""
+        return self._free
 
     def open_day(self, extra_share: float = 0.0) -> None:
         """Clear yesterday's idle minutes and fill today's sessions."""
@@ -179,23 +181,26 @@ class AppointmentBook:
             self.pool.get(self.pool.level)
         if supply > 0:
             self.pool.put(supply)
-        self._today = supply
+        self._today = self._free = self.pool.level
         self.supplied += supply
         self.total_supplied += supply
 
     def take(self, minutes: float) -> None:
-        """Book ``minutes`` of today's time from the container; never more than is left."""
+        """Book ``minutes`` of today's time; never more than is left."""
         if minutes <= 0:
             return
-        level = self.pool.level
-        if minutes > level + _EPS:
-            raise RuntimeError(f"role {self.role}: asked {minutes:.2f} min with {level:.2f} left")
-        if not self.pool.get(min(minutes, level)).triggered:
-            raise RuntimeError(f"role {self.role}: the sessions could not cover {minutes:.2f} min")
+        if minutes > self._free + _EPS:
+            raise RuntimeError(f"role {self.role}: asked {minutes:.2f} min with {self._free:.2f} left")
+        self._free -= min(minutes, self._free)
 
     def close_day(self) -> None:
-        """Count the day's booked minutes; what is left in the container is idle."""
-        self.total_used += self._today - self.pool.level
+        """Draw the day's booked minutes from the container; what is left in it is idle."""
+        booked = self._today - self._free
+        if booked > self.pool.level + _EPS:
+            raise RuntimeError(f"role {self.role}: the sessions could not cover {booked:.2f} min")
+        if booked > 0:
+            self.pool.get(min(booked, self.pool.level))
+        self.total_used += booked
 
     def close_period(self) -> float:
         """Minutes supplied since the last close (e.g. in a financial year)."""
