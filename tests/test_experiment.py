@@ -10,6 +10,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import sim.experiment.replications
+import sim.experiment.runner
 from conftest import OPTOUT, QOF
 from sim.config import load_scenario
 from sim.experiment.replications import Interrupted, ReplicationCache, run_experiment
@@ -85,6 +86,7 @@ def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path: Path, monkey
             yield item
 
     cache = ReplicationCache(tmp_path / "resumed")
+    monkeypatch.setattr(sim.experiment.runner, "BATCH_PATIENTS", 1)  # one federation a task, so a replication can be cut short
     monkeypatch.setattr(sim.experiment.replications, "execute", interrupted)
     with pytest.raises(Interrupted) as info:
         run_experiment(scenarios, cache, (0, 1), workers=1, progress=False)
@@ -107,4 +109,4 @@ def test_rerun_reuses_finished_replications(tmp_path: Path, monkeypatch):
     run_experiment([loaded], cache, (0,), workers=1, progress=False)
     assert calls == []
     run_experiment([load_scenario(QOF, {**MULTI, "seed": 99})], cache, (0,), workers=1, progress=False)
-    assert len(calls) == 2
+    assert sum(len(batch) for (_, _, batch), _ in calls) == 2  # both federations, simulated again

@@ -9,7 +9,7 @@ import pandas as pd
 from conftest import OPTOUT, QOF, SCENARIOS, SMALL, cached_federation, cached_run, small
 from sim.model.county import build_federation, federation_plan, list_sizes
 from sim.config import load_scenario
-from sim.experiment.runner import run_scenario
+from sim.experiment.runner import run_scenario, simulate_batch, simulate_federation
 
 TABLES = ("practices", "snapshots", "activity", "waits", "qof", "patients", "patient_conditions", "gaps")
 
@@ -185,3 +185,25 @@ def test_a_practice_lives_the_same_whichever_practices_share_its_group(monkeypat
         left = table.sort_values(keys).reset_index(drop=True) if keys else table
         right = apart.tables[name].sort_values(keys).reset_index(drop=True) if keys else apart.tables[name]
         pd.testing.assert_frame_equal(left, right, check_exact=True, obj=name)
+
+
+def test_federations_give_the_same_results_alone_or_in_a_batch():
+    """Batching federations on one clock only shares the work: each federation's tables are those it
+    gives when run alone (groups then span federations, and federation staff stay their own)."""
+    loaded = load_scenario(SCENARIOS / "somerset_county.yaml", {"years": 1, "measures.warmup_years": 1, "practices.count": 7,
+                                                               "practices.federation_size": 3, "practices.list_size_mean": 1200})
+    assert len(federation_plan(loaded)) == 3
+    alone = [simulate_federation(loaded, 0, f) for f in range(3)]
+    batch = simulate_batch(loaded, 0, [0, 1, 2])
+    assert all(len(b.model.groups) == 2 for b in batch) and max(len(g.practices) for g in batch[0].model.groups) > 3, "groups span the batch"
+    assert all(a.model.shared and a.model.shared.keys() == b.model.shared.keys() for a, b in zip(alone, batch))
+    for a, b in zip(alone, batch, strict=True):
+        x, y = a.result.compact(), b.result.compact()
+        for name in ("practices", "snapshots", "control", "activity", "outcomes", "quarterly_outcomes", "waits", "qof"):
+            pd.testing.assert_frame_equal(getattr(x, name), getattr(y, name), check_exact=True, obj=name)
+        for name in ("patients", "patient_conditions"):
+            for column, values in getattr(x, name).items():
+                np.testing.assert_array_equal(values, getattr(y, name)[column], err_msg=f"{name}.{column}")
+        assert x.patient_years == y.patient_years and x.gap_days == y.gap_days
+        for gap, other in zip(x.gaps, y.gaps, strict=True):
+            assert gap.keys() == other.keys() and all(np.array_equal(gap[r], other[r]) for r in gap)

@@ -1,8 +1,11 @@
 """The engine: one SimPy clock for a federation's practices, and the order of their day.
 
 Practices in a federation share federation staff (their appointment books) and so
-must share a clock; federations are independent of each other and are the unit of
-parallel work. The engine knows practices only through the :class:`Site` protocol,
+must share a clock; federations are independent of each other. Several federations
+may run on one clock (a batch): they still share nothing, and their practices'
+groups span them, so a day's recall work is one set of vectorised calls for the
+whole batch instead of one per federation. A practice's results do not depend on
+which federations share its batch. The engine knows practices only through the :class:`Site` protocol,
 groups of practices that share a regime through :class:`Group`, and measurement
 only through :class:`Observer`.
 
@@ -20,7 +23,7 @@ Processes, each waking at its :class:`~sim.engine.clock.Phase` of the day:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import simpy
@@ -63,27 +66,27 @@ class Observer(Protocol):
 
 
 class Federation:
-    """Runs a federation's practices and shared staff on one SimPy clock until ``horizon``."""
+    """Runs the practices and federation staff of one or more federations on one SimPy clock until ``horizon``."""
 
     def __init__(
         self,
         env: simpy.Environment,
         sites: Sequence[Site],
         groups: Sequence[Group],
-        shared: Mapping[int, AppointmentBook],
+        shared: Sequence[AppointmentBook],
         horizon: int,
         step_days: int,
         max_wait_days: int,
-        observer: Observer,
+        observers: Sequence[Observer],
     ) -> None:
         self.env = env
         self.sites = list(sites)
         self.groups = list(groups)
-        self.shared = dict(shared)
+        self.shared = list(shared)
         self.horizon = horizon
         self.step_days = step_days
         self.max_wait_days = max_wait_days
-        self.observer = observer
+        self.observers = list(observers)
 
     def run(self) -> None:
         for group in self.groups:
@@ -91,7 +94,8 @@ class Federation:
         for site in self.sites:
             site.start(self.env)
         self.env.process(self._clinic_days())
-        self.env.process(self._measurement())
+        for observer in self.observers:
+            self.env.process(self._measurement(observer))
         self.env.process(self._health())
         self.env.run(until=self.horizon)
 
@@ -99,7 +103,7 @@ class Federation:
         """Every book: each practice's own, then federation staff's."""
         for site in self.sites:
             yield from site.practice_books
-        yield from self.shared.values()
+        yield from self.shared
 
     def _clinic_days(self) -> Generator[Any, Any, None]:
         day = 0 if is_working_day(0) else next_working_day(0)
@@ -113,7 +117,7 @@ class Federation:
             extra = site.extra_sessions(day)
             for book in site.practice_books:
                 book.open_day(extra)
-        for book in self.shared.values():
+        for book in self.shared:
             book.open_day()
         for group in self.groups:
             group.begin_day(day)
@@ -141,7 +145,7 @@ class Federation:
                 group.health(day, self.step_days)
             day += self.step_days
 
-    def _measurement(self) -> Generator[Any, Any, None]:
-        for day, action in self.observer.schedule():
+    def _measurement(self, observer: Observer) -> Generator[Any, Any, None]:
+        for day, action in observer.schedule():
             yield Phase.MEASURE.wait(self.env, day)
             action()

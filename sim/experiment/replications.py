@@ -29,7 +29,7 @@ from sim.model.county import federation_plan
 from sim.experiment.assembly import Assembly
 from sim.experiment.files import atomic_folder, interrupts_held
 from sim.experiment.schedulers import execute
-from sim.experiment.runner import RunResult, run_federation
+from sim.experiment.runner import RunResult, batches, run_batch
 
 
 class Interrupted(Exception):
@@ -121,17 +121,19 @@ def run_experiment(
     """Simulate every scenario for every replication, reusing finished ones; one result per scenario."""
     plans = {s.name: len(federation_plan(s)) for s in scenarios}
     todo = [(s, r) for s in scenarios for r in replications if not cache.has(s, r)]
-    calls = [((i, r, f), (s, r, f)) for i, (s, r) in enumerate(todo) for f in range(plans[s.name])]
+    split = {s.name: batches(s, len(todo), 1 if scheduler == "serial" else workers) for s in scenarios}
+    calls = [((i, r, tuple(batch)), (s, r, batch)) for i, (s, r) in enumerate(todo) for batch in split[s.name]]
     pending: dict[int, Assembly] = {}
     started = time.perf_counter()
     done = len(scenarios) * len(replications) - len(todo)
     bar = tqdm(total=len(scenarios) * len(replications), initial=done, desc="replications", unit="rep", disable=not progress)
     try:
-        for (i, replication, federation), result in execute(run_federation, calls, scheduler, workers):
+        for (i, replication, batch), results in execute(run_batch, calls, scheduler, workers):
             loaded = todo[i][0]
             if i not in pending:
                 pending[i] = Assembly(loaded, [(replication, f) for f in range(plans[loaded.name])])
-            pending[i].add((replication, federation), result)  # folded and released
+            for federation in batch:
+                pending[i].add((replication, federation), results.pop(0))  # folded and released
             if pending[i].complete:
                 _finish(cache, loaded, replication, pending.pop(i), started)
                 done += 1

@@ -8,7 +8,7 @@ with that seed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -149,7 +149,7 @@ def _practice_scenario(sc: Scenario, quintile: int) -> Scenario:
 
 @dataclass
 class FederationModel:
-    """The practices of one federation and its shared staff, on one SimPy clock."""
+    """The practices of one federation and its shared staff, on a SimPy clock (its own, or its batch's)."""
 
     env: simpy.Environment
     index: int
@@ -157,32 +157,55 @@ class FederationModel:
     shared: dict[int, AppointmentBook]
     """Federation staff's books, by role index."""
     groups: list[PracticeGroup]
-    """Practices that share a regime (those that join the scheme, and the rest), each one block of patients."""
+    """Practices that share a regime (those that join the scheme, and the rest), each one block of patients;
+    in a batch of federations, the batch's groups, which hold every federation's practices."""
 
 
 def build_federation(loaded: LoadedScenario, replication: int, index: int) -> FederationModel:
     """The practices and shared staff of federation ``index`` in replication ``replication``."""
-    sc = loaded.scenario
+    return build_federations(loaded, replication, [index])[0]
+
+
+def build_federations(loaded: LoadedScenario, replication: int, indices: Sequence[int]) -> list[FederationModel]:
+    """Federations ``indices`` on one SimPy clock, their practices in groups that span them.
+
+    Federations share no staff, and everything drawn is keyed to a practice or a
+    person, so each federation's results are the same as when it is built alone:
+    batching only shares the work of a day's vectorised calls.
+    """
     env = simpy.Environment()
     every = practice_profiles(loaded)
-    profiles = [every[p] for p in federation_plan(loaded)[index]]
+    plan = federation_plan(loaded)
+    models = [_federation(loaded, env, replication, index, [every[p] for p in plan[index]]) for index in indices]
+    practices = [practice for model in models for practice in model.practices]
+    profiles = [every[practice.index] for practice in practices]
+    groups = [
+        _build_group(loaded, replication, [practices[i] for i in members], profiles[members[0]].scheme)
+        for members in group_plan(profiles)
+    ]
+    for model in models:
+        model.groups = groups
+    return models
+
+
+def _federation(
+    loaded: LoadedScenario, env: simpy.Environment, replication: int, index: int, profiles: list[PracticeProfile]
+) -> FederationModel:
+    """Federation ``index``'s practices and shared staff (its groups are built for its batch)."""
+    sc = loaded.scenario
     federation_list = sum(p.list_size for p in profiles)
     shared = {
         sc.roles.index(name): AppointmentBook(env, sc.roles.index(name), s.fte_per_10000 * federation_list / 10_000, s.minutes_per_fte_day)
         for name, s in sorted(sc.federation.staff.items())
     }
     practices = [_build_practice(loaded, env, replication, index, profile, shared) for profile in profiles]
-    groups = [
-        _build_group(loaded, replication, [practices[i] for i in members], profiles[members[0]].scheme)
-        for members in group_plan(profiles)
-    ]
-    return FederationModel(env, index, practices, shared, groups)
+    return FederationModel(env, index, practices, shared, [])
 
 
 def group_plan(profiles: list[PracticeProfile]) -> list[list[int]]:
-    """Which of a federation's practices run as one group: those that stay on the scenario's regime,
-    and those that join the scheme. A grouping is only a way of batching the work: a practice's
-    results are the same whichever practices share its group."""
+    """Which practices (of a federation, or a batch of them) run as one group: those that stay on the
+    scenario's regime, and those that join the scheme. A grouping is only a way of batching the work:
+    a practice's results are the same whichever practices share its group."""
     return [[i for i, p in enumerate(profiles) if p.scheme == scheme] for scheme in (False, True) if any(p.scheme == scheme for p in profiles)]
 
 

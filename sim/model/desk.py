@@ -93,9 +93,9 @@ class RecallDesk:
     def letter(self, ids: np.ndarray, day: int) -> None:
         """Send one letter each; the answer, or the chase-up if none comes, is pending."""
         s, pop = self.state, self.group.pop
-        self.group.count("letters", ids)  # zero too: the counters record that none were sent
         if len(ids) == 0:
             return
+        self.group.count("letters", ids)
         s.letters[ids] += 1
         s.letters_total[ids] += 1
         s.invited_days[ids, 1:] = s.invited_days[ids, :-1]

@@ -256,10 +256,16 @@ class PracticeGroup:
             yield p, order[ends[p] - counts[p] : ends[p]]
 
     def count(self, measure: str, ids: np.ndarray) -> None:
-        """One ``measure`` per patient, to each patient's practice; every practice's total is written, zero or not."""
+        """One ``measure`` per patient, to each patient's practice.
+
+        Practices with none get no entry (not a zero): which practices share a group
+        must not change what a practice reports."""
+        if len(ids) == 0:
+            return
         counts = np.bincount(self.practice_of[ids], minlength=len(self.practices)) if len(self.practices) > 1 else [len(ids)]
         for practice, n in zip(self.practices, counts):
-            practice.ledger.add(measure, int(n))
+            if n:
+                practice.ledger.add(measure, int(n))
 
     def by_role(self, measure: str, ids: np.ndarray, roles: np.ndarray) -> None:
         """One ``measure`` per patient, by the role of each, to each patient's practice."""
