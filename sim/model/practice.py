@@ -11,6 +11,8 @@ registrations the group's health step reports to it), flu clinics and its ledger
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Generator, Mapping
 from typing import Any, Protocol
 
@@ -84,8 +86,10 @@ class Practice:
         self.rows = slice(0, population.size)
         """The practice's rows among its group's."""
         self.acute = AcuteDemand(scenario.demand, population)
-        self._diary: dict[int, list[tuple[int, int, int, float]]] = {}
-        """Routine requests for a later day the patient chose: day -> (role, day asked, count, minutes)."""
+        self._minutes: list[float] = self.acute.minutes.tolist()
+        """Minutes of an acute consultation with each role."""
+        self._diary: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        """Routine requests for a later day the patient chose: day -> role -> (day asked, count), in order of asking."""
         self._released = -1
         """Last day the diary was released."""
         self.clinical = ClinicalState(scenario.clinical, population, streams.for_people("clinical", population.pid))
@@ -198,39 +202,47 @@ class Practice:
         """Today's acute demand: ``counts`` of ``[same-day, routine] x role`` requests (drawn here if not given)."""
         if counts is None:
             counts = self.acute.draw(self.streams["acute"])
+        same_day, routine = counts.tolist()  # tens of small counts: Python numbers cost less than NumPy calls
         self._release_diary(day)
         self._released = day
-        for role, minutes in enumerate(self.acute.minutes):
-            self._same_day(int(counts[0, role]), float(minutes), role)
-        self._routine(counts[1], day)
+        for role, n in enumerate(same_day):
+            if n:
+                self._same_day(n, self._minutes[role], role)
+        self._routine(routine, day)
 
-    def _routine(self, counts: np.ndarray, day: int) -> None:
+    def _routine(self, counts: list[int], day: int) -> None:
         """Routine requests (``counts`` by role): for the next free appointment (``routine_lead_days`` 0), or for
         a day of the patient's choosing, from the next day on (``1 + floor(Exp(routine_lead_days))`` days ahead)."""
         mean_lead = self.scenario.demand.routine_lead_days
         if mean_lead <= 0:
-            for role in np.flatnonzero(counts).tolist():
-                self.books[role].book(Request(day, ACUTE, self, count=int(counts[role]), unit=float(self.acute.minutes[role])))
+            for role, n in enumerate(counts):
+                if n:
+                    self.books[role].book(Request(day, ACUTE, self, count=n, unit=self._minutes[role]))
             return
-        total = int(counts.sum())
+        total = sum(counts)
         if total == 0:
             return
-        leads = 1 + np.floor(self.streams["booking"].exponential(mean_lead, total)).astype(np.int64)  # roles in order
-        width = int(leads.max()) + 1
-        by_lead = np.bincount(np.repeat(np.arange(len(counts)), counts) * width + leads, minlength=len(counts) * width)
-        for cell in np.flatnonzero(by_lead).tolist():  # by role, then lead
-            role, lead = divmod(cell, width)
-            self._diary.setdefault(day + lead, []).append((role, day, int(by_lead[cell]), float(self.acute.minutes[role])))
+        leads = self.streams["booking"].exponential(mean_lead, total).tolist()  # roles in order
+        diary, first = self._diary, day + 1
+        end = 0
+        for role, n in enumerate(counts):
+            if n:
+                start, end = end, end + n
+                for lead, k in Counter(map(math.floor, leads[start:end])).items():
+                    diary.setdefault(first + lead, {}).setdefault(role, []).append((day, k))
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""
-        waiting: dict[int, tuple[float, list[tuple[int, int]]]] = {}
+        waiting: dict[int, list[tuple[int, int]]] = {}
         for when in range(self._released + 1, day + 1):  # the days since the last release, in order
-            for role, asked, k, minutes in self._diary.pop(when, ()):
-                waiting.setdefault(role, (minutes, []))[1].append((asked, k))
-        for role, (minutes, counts) in waiting.items():  # one request per role, patients in order of asking
+            for role, counts in self._diary.pop(when, {}).items():
+                if role in waiting:
+                    waiting[role] += counts
+                else:
+                    waiting[role] = counts
+        for role, counts in waiting.items():  # one request per role, patients in order of asking
             total = sum(k for _, k in counts)
-            self.books[role].book(Request(day, ACUTE, self, count=total, unit=minutes, asked=counts[0][0], asked_counts=counts))
+            self.books[role].book(Request(day, ACUTE, self, count=total, unit=self._minutes[role], asked=counts[0][0], asked_counts=counts))
 
     def _same_day(self, n: int, minutes: float, role: int) -> None:
         book = self.books[role]
