@@ -86,14 +86,19 @@ class _RoutineTally:
         self.delay = 0
 
     def add(self, role: int, unit: float, asked_counts: list[tuple[int, int]], day: int, booked_for: int, soon: int) -> None:
-        last = WAIT_BINS - 1
+        last, waits = WAIT_BINS - 1, self.waits
+        minutes = self.minutes[role]  # added to entry by entry, as the float sums must stay in order
+        seen = next_day = 0
         for asked, n in asked_counts:
-            self.count[role] += n
-            self.minutes[role] += n * unit
-            self.waits[min(day - asked, last)] += n
+            seen += n
+            minutes += n * unit
+            waits[min(day - asked, last)] += n
             if asked >= soon:
-                self.next_working_day += n
-            self.delay += (day - booked_for) * n
+                next_day += n
+        self.count[role] += seen
+        self.minutes[role] = minutes
+        self.next_working_day += next_day
+        self.delay += (day - booked_for) * seen
 
     def fold_into(self, ledger: Ledger) -> None:
         """Add the tally to ``ledger``'s totals (as the measures an appointment counts under)."""

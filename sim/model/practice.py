@@ -41,6 +41,9 @@ from sim.model.record import CareRecord
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.model.desk import RecallDesk
 
+_WORK_MEASURES = {kind: (f"minutes_{work}", f"appointments_{work}") for kind, work in WORK_OF.items()}
+"""Ledger measures of the minutes and appointments of each kind of request."""
+
 
 class OwnGroup(Protocol):
     """What a practice asks of its group (a :class:`sim.model.group.PracticeGroup`)."""
@@ -274,9 +277,9 @@ class Practice:
         self.ledger.add("routine_gave_up", request.size)
 
     def _count_work(self, role: int, kind: RequestKind, minutes: float, n: int) -> None:
-        work = WORK_OF[kind]
-        self.ledger.add_role(f"minutes_{work}", role, minutes)
-        self.ledger.add_role(f"appointments_{work}", role, n)
+        minutes_measure, appointments_measure = _WORK_MEASURES[kind]
+        self.ledger.add_role(minutes_measure, role, minutes)
+        self.ledger.add_role(appointments_measure, role, n)
 
     def opportunistic_reviews(self, day: int, days: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Overdue patients who consulted for something else in the last ``days`` may
