@@ -95,8 +95,8 @@ class Request:
             k = min(self.count, int((free + 1e-9) // self.unit))
             return k, k * self.unit
         assert self.minutes is not None
-        cum = np.cumsum(self.minutes)
-        k = int(np.searchsorted(cum, free + 1e-9, side="right"))
+        cum = self.minutes.cumsum()  # array methods: called for every review request on every day it waits
+        k = int(cum.searchsorted(free + 1e-9, side="right"))
         return k, float(cum[k - 1]) if k else 0.0
 
     def split(self, k: int) -> Request:
