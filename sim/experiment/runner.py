@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sim.config import LoadedScenario
@@ -78,7 +79,8 @@ def simulate_batch(loaded: LoadedScenario, replication: int, indices: Sequence[i
         models[0].env, [p for m in models for p in m.practices], models[0].groups, [b for m in models for b in m.shared.values()],
         horizon, sc.clinical.step_days, sc.demand.max_wait_days, recorders,
     )
-    engine.run()
+    with threadpool_limits(limits=1, user_api="blas"):  # small products: BLAS threads would only contend with workers
+        engine.run()
     return [SimulatedFederation(model, recorder.finish(), sc, horizon) for model, recorder in zip(models, recorders, strict=True)]
 
 
