@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 KIND_NAMES = {REGISTER: "register", PROCESS: "process", OUTCOME: "outcome", TREATMENT: "treatment"}
 
+_GROUP_OF = np.array([GROUPS.index(GROUP[r]) if r in GROUP else len(GROUPS) for r in Reason])
+"""Index in :data:`GROUPS` of each exception reason's group (past the end for reasons in none)."""
+
 
 def points(achievement_pct: float, spec: IndicatorSpec) -> float:
     """Points earned for an achievement (percent) between the payment thresholds."""
@@ -41,9 +44,10 @@ def points(achievement_pct: float, spec: IndicatorSpec) -> float:
 
 @dataclass
 class Masks:
-    """Per-patient membership of one indicator's counts on one day."""
+    """One indicator's counts on one day, per patient of its population (``rows``, the eligible)."""
 
-    eligible: np.ndarray
+    rows: np.ndarray
+    """The indicator's population: rows (of the practice, or group) of the eligible patients."""
     recorded: np.ndarray
     """Meets the indicator on the record (numerator, before exceptions)."""
     delivered: np.ndarray
@@ -55,16 +59,16 @@ class Masks:
 
     @property
     def denominator(self) -> np.ndarray:
-        return self.eligible & ~self.excepted & ~self.new
+        return ~self.excepted & ~self.new
 
 
-def window_start(practice: PracticeView, i: int, on_day: int) -> np.ndarray | int:
-    """First day a coded item counts for indicator ``i`` at ``on_day`` (per patient for ``since_diagnosis``)."""
+def window_start(practice: PracticeView, i: int, on_day: int, rows: np.ndarray) -> np.ndarray | int:
+    """First day a coded item counts for indicator ``i`` at ``on_day`` (per patient of ``rows`` for ``since_diagnosis``)."""
     spec = practice.indicators.specs[i]
     if spec.window == "flu_season":
         return practice.qof_care.season_opened(on_day)
     if spec.window == "since_diagnosis":
-        diagnosed = practice.care.diagnosed[:, practice.indicators.condition[i]]
+        diagnosed = practice.care.diagnosed[rows, practice.indicators.condition[i]]
         return np.where(diagnosed == NEVER, NEVER, diagnosed - months(spec.diagnosis_lead_months))
     if spec.window == "none" or spec.window_months is None:
         return NEVER
@@ -72,43 +76,46 @@ def window_start(practice: PracticeView, i: int, on_day: int) -> np.ndarray | in
 
 
 def masks(practice: PracticeView, i: int, on_day: int) -> Masks:
-    """Who is in indicator ``i``'s population, numerators and exceptions at ``on_day``."""
+    """Who is in indicator ``i``'s population, numerators and exceptions at ``on_day``.
+
+    Everything after eligibility is read for the eligible rows only: a register is a
+    small share of the list, and a year end counts every indicator of every practice."""
     care, ind, qc = practice.care, practice.indicators, practice.qof_care
     spec, k, kind = ind.specs[i], ind.condition[i], ind.kind[i]
     fy = financial_year(on_day)
-    eligible = qc.eligible(i, on_day)
+    rows = np.flatnonzero(qc.eligible(i, on_day))
     if spec.new_in_year:
-        eligible &= financial_year_of(care.diagnosed[:, k]) == fy
-    since = window_start(practice, i, on_day)
+        rows = rows[financial_year_of(care.diagnosed[rows, k]) == fy]
+    since = window_start(practice, i, on_day, rows)
     if kind == REGISTER:
-        recorded = delivered = eligible.copy()
+        recorded = np.ones(len(rows), dtype=bool)
+        delivered = recorded.copy()
     elif kind == TREATMENT:
-        recorded, delivered = qc.treated(i, recorded=True), qc.treated(i, recorded=False)
+        recorded, delivered = qc.treated(i, recorded=True, rows=rows), qc.treated(i, recorded=False, rows=rows)
     elif spec.flu:
-        recorded, delivered = qc.vaccine_recorded >= since, qc.vaccinated >= since
+        recorded, delivered = qc.vaccine_recorded[rows] >= since, qc.vaccinated[rows] >= since
     else:
-        recorded = care.last_recorded[:, i] >= since
+        recorded = care.last_recorded[rows, i] >= since
         j = ind.factor[i]
         if j >= 0:
-            recorded &= care.recorded_value[:, i] <= spec.target
-            delivered = (care.measured_day[:, j] >= since) & (care.measured_value[:, j] <= spec.target)
+            recorded &= care.recorded_value[rows, i] <= spec.target
+            delivered = (care.measured_day[rows, j] >= since) & (care.measured_value[rows, j] <= spec.target)
         else:
-            delivered = care.item_delivered[:, i] >= since
-    recorded &= eligible
+            delivered = care.item_delivered[rows, i] >= since
     if spec.window == "since_diagnosis":  # "never" must not count as done before a diagnosis dated "never"
-        recorded &= care.last_recorded[:, i] > NEVER
-        delivered &= care.item_delivered[:, i] > NEVER
-    ind_coded = care.ind_excepted_fy[:, i] == fy
-    reg_coded = care.excepted_fy[:, k] == fy
-    reason = np.where(ind_coded, care.ind_excepted_reason[:, i], np.where(reg_coded, care.excepted_reason[:, k], 0))
-    excepted = eligible & (ind_coded | reg_coded) & ~recorded
+        recorded &= care.last_recorded[rows, i] > NEVER
+        delivered &= care.item_delivered[rows, i] > NEVER
+    ind_coded = care.ind_excepted_fy[rows, i] == fy
+    reg_coded = care.excepted_fy[rows, k] == fy
+    reason = np.where(ind_coded, care.ind_excepted_reason[rows, i], np.where(reg_coded, care.excepted_reason[rows, k], 0))
+    excepted = (ind_coded | reg_coded) & ~recorded
     rules = practice.scenario.contract.new_patients
     c_months = rules.measurement_months if kind == PROCESS else rules.standard_months
-    joined = np.maximum(care.diagnosed[:, k], care.registered)
-    new = eligible & (joined > on_day - months(c_months)) & ~recorded & ~excepted
+    joined = np.maximum(care.diagnosed[rows, k], care.registered[rows])
+    new = (joined > on_day - months(c_months)) & ~recorded & ~excepted
     if kind == REGISTER:
         new[:] = False
-    return Masks(eligible, recorded, delivered & eligible, excepted, new, reason)
+    return Masks(rows, recorded, delivered, excepted, new, reason)
 
 
 def financial_year_of(days: np.ndarray) -> np.ndarray:
@@ -128,16 +135,16 @@ def achievement(practice: PracticeView, on_day: int) -> list[dict[str, float | s
             "condition": spec.condition,
             "kind": KIND_NAMES[int(practice.indicators.kind[i])],
             "register": float((practice.pop.has[:, practice.indicators.condition[i]] & practice.pop.active).sum()),
-            "eligible": float(m.eligible.sum()),
+            "eligible": float(len(m.rows)),
             "exceptions": float(m.excepted.sum()),
             "excluded_new": float(m.new.sum()),
             "denominator": float(den.sum()),
             "numerator_recorded": float(m.recorded.sum()),
             "numerator_delivered": float((m.delivered & den).sum()),
         }
-        for group in GROUPS:
-            codes = [r for r, g in GROUP.items() if g == group]
-            row[f"exceptions_{group}"] = float((m.excepted & np.isin(m.reason, codes)).sum())
+        by_group = np.bincount(_GROUP_OF[m.reason[m.excepted]], minlength=len(GROUPS) + 1)
+        for g, group in enumerate(GROUPS):
+            row[f"exceptions_{group}"] = float(by_group[g])
         row["exceptions_logistical"] = float(row["exceptions_logistical"]) + float(m.new.sum())
         for basis in ("recorded", "delivered"):
             d = float(row["denominator"])

@@ -166,17 +166,17 @@ class QofCare:
         return out & ~self.contraindicated[rows]
 
     # ------------------------------------------------------------- numerators
-    def treated(self, i: int, recorded: bool) -> np.ndarray:
-        """Patients on indicator ``i``'s treatments (``recorded``: as the record shows)."""
+    def treated(self, i: int, recorded: bool, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Patients (of ``rows``) on indicator ``i``'s treatments (``recorded``: as the record shows)."""
         spec = self.ind.specs[i]
         parts = []
         for name in spec.treatments:
             if name == "statin":
                 assert self.statin_steps is not None
-                parts.append(self.statin_steps > 0)
+                parts.append(self.statin_steps[rows] > 0)
             else:
                 j = self.treatments.index(name)
-                parts.append(self.on[:, j] & self.rx_recorded[:, j] if recorded else self.on[:, j])
+                parts.append(self.on[rows, j] & self.rx_recorded[rows, j] if recorded else self.on[rows, j])
         stack = np.array(parts)
         return stack.any(axis=0) if spec.any_treatment else stack.all(axis=0)
 

@@ -35,8 +35,8 @@ def at_stake(practice: PracticeView, on_day: int) -> tuple[np.ndarray, np.ndarra
     for i in np.flatnonzero(value_of > 0):
         m = all_masks[i]
         need = m.denominator & ~m.recorded
-        value += need * value_of[i]
-        cover[:, ind.condition[i]] |= need
+        value[m.rows] += need * value_of[i]
+        cover[m.rows, ind.condition[i]] |= need
     return value, cover
 
 
