@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.engine.arrays import any_by_row
 from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, REVIEW, WORK_OF, AppointmentBook
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR, year_end
-from sim.measures.snapshots import GAP_MONTHS, control_snapshot, register_snapshot
+from sim.measures.snapshots import control_snapshot, register_snapshot
 from sim.model.county import FederationModel
 from sim.model.practice import Practice
 from sim.model.qof.achievement import achievement
@@ -183,7 +184,7 @@ class Recorder:
         cond_tables: dict[str, list[np.ndarray]] = {}
         for practice in self.practices:
             pop, care = practice.pop, practice.care
-            ids = np.flatnonzero(pop.has.any(axis=1) & pop.active)
+            ids = np.flatnonzero(any_by_row(pop.has) & pop.active)
             since = (day - care.last_delivered[ids]) / DAYS_PER_MONTH
             cols = {
                 "practice": np.full(len(ids), practice.index),

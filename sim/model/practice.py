@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
+from sim.engine.arrays import any_by_row, max_by_row
 from sim.config.clinical import FACTORS
 from sim.config.schema import Scenario
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
@@ -158,7 +159,7 @@ class Practice:
         last = np.where(self.pop.has[rows], care.last_delivered[rows], NEVER)
         levels = self.clinical.levels(rows, day)
         for j in range(len(FACTORS)):
-            seen = np.where(monitored[j][None, :], last, NEVER).max(axis=1)
+            seen = max_by_row(np.where(monitored[j][None, :], last, NEVER))
             known = (seen > NEVER) & self.clinical.has_factor[rows, j]
             care.measured_day[rows, j] = np.where(known, seen, NEVER)
             care.measured_value[rows, j] = np.where(known, levels[:, j], np.nan)
@@ -290,7 +291,7 @@ class Practice:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(CONDITIONS)), dtype=bool), np.zeros(0, dtype=np.int64)
         pop, recall = self.pop, self.recall
         overdue = pop.has & (recall.due <= day)  # only overdue patients out of a recall cycle can be reviewed
-        rows = np.flatnonzero((recall.status == Status.IDLE) & pop.active & overdue.any(axis=1))
+        rows = np.flatnonzero((recall.status == Status.IDLE) & pop.active & any_by_row(overdue))
         ids, roles = self.acute.seen_in(days * p, rows, self.streams.for_people("opportunistic", pop.pid[rows], day))
         overdue = overdue[ids]
         minutes = self.policy.opportunistic_minutes

@@ -26,6 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
+from sim.engine.arrays import any_by_row, min_by_row
 from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
 from sim.config.schema import Scenario
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
@@ -145,7 +146,7 @@ class HealthModel:
             self._accrued_to = np.concatenate([self._accrued_to, np.zeros(grow)])
         start = self._accrued_to[ids]
         mid = (start + day) / 2
-        overdue = (pop.has[ids] & (mid[:, None] - reviewed_or_joined > self.overdue_days)).any(axis=1)
+        overdue = any_by_row(pop.has[ids] & (mid[:, None] - reviewed_or_joined > self.overdue_days))
         rates = self.hazards.rates(pop, clinical, overdue, ids, mid)
         effects = clinical.effects
         if effects is not None:  # a virtual evaluation's injected truth, on the stretches from its start
@@ -197,14 +198,14 @@ class HealthModel:
         with np.errstate(divide="ignore", invalid="ignore"):
             when = np.where(first < exposure, first / exposure, np.inf)
         # whether an event is fatal matters only to patients with one: drawn for them alone (keyed to each, so the same)
-        some = np.flatnonzero(np.isfinite(when).any(axis=1))
+        some = np.flatnonzero(any_by_row(np.isfinite(when)))
         fatal = np.zeros(exposure.shape, dtype=bool)
         fatal[some] = streams.for_people("fatality", pids[some], day).random((len(some), exposure.shape[1])) < case_fatality
         with np.errstate(divide="ignore", invalid="ignore"):
             leave = -np.log(streams.for_people("moves", pids, day).random(len(pids)))
             leave_hazard = self.leave_hazard * days / DAYS_PER_YEAR
             leave_at = np.where(leave < leave_hazard, leave / leave_hazard, np.inf)
-        death_at = np.minimum(when[:, DEATH], np.where(fatal, when, np.inf).min(axis=1))
+        death_at = np.minimum(when[:, DEATH], min_by_row(np.where(fatal, when, np.inf)))
         end = np.minimum(death_at, leave_at)
         happened = np.isfinite(when) & (when <= end[:, None])
         return Fate(happened, fatal & happened, np.isfinite(death_at) & (death_at <= leave_at), leave_at < death_at, end)

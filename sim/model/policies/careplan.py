@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.arrays import any_by_row, min_by_row
 from sim.engine.clock import DAYS_PER_YEAR, months
 from sim.model.decisions import Booking, ContactOutcome, Invitation, NonResponse
 from sim.model.policies.base import Policy
@@ -111,8 +112,8 @@ class CarePlanning(Policy):
         chosen = np.searchsorted(self._goal_cum, draw, side="right")
         self._goal[rows] = np.where(chosen < len(self._goal_cum), chosen, NO_GOAL)
         has = practice.pop.has[rows]
-        earliest = np.where(has, practice.care.last_delivered[rows], np.iinfo(np.int32).max).min(axis=1)
-        first = np.where(has.any(axis=1), earliest + self.interval(practice, rows, day), day)
+        earliest = min_by_row(np.where(has, practice.care.last_delivered[rows], np.iinfo(np.int32).max))
+        first = np.where(any_by_row(has), earliest + self.interval(practice, rows, day), day)
         return np.broadcast_to(first[:, None], has.shape).astype(np.int32)
 
     def on_diagnosis(self, practice: PracticeView, ids: np.ndarray, k: int, day: int) -> np.ndarray:
@@ -122,7 +123,7 @@ class CarePlanning(Policy):
     def invitations(self, practice: PracticeView, day: int) -> Invitation:
         """Patients whose plan review is due; those who dissent are not invited."""
         pop, recall = practice.pop, practice.recall
-        due = pop.has.any(axis=1) & (recall.due[:, 0] <= day + self.params.invite_lead_days)
+        due = any_by_row(pop.has) & (recall.due[:, 0] <= day + self.params.invite_lead_days)
         ids = np.flatnonzero(due & recall.idle() & pop.active & ~pop.dissent)
         return Invitation(ids, self.plan_covers(practice, ids))
 

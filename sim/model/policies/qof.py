@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.engine.arrays import any_by_row
 from sim.config.clinical import FACTORS
 from sim.engine.clock import Phase, financial_year, months, year_end, year_start
 from sim.model.decisions import Booking, Exceptions, IndicatorExceptions, Invitation, NonResponse
@@ -104,7 +105,7 @@ class QofRecall(Policy):
         open_ = pop.has & (care.excepted_fy != fy)
         idle = recall.idle() & pop.active & ~pop.dissent
         due = open_ & (recall.due <= day + self.params.invite_lead_days)
-        ids = np.flatnonzero(idle & due.any(axis=1))
+        ids = np.flatnonzero(idle & any_by_row(due))
         horizon = day + self.params.invite_lead_days + self.params.bundle_window_days
         return Invitation(ids, open_[ids] & (recall.due[ids] <= horizon))
 
@@ -177,13 +178,13 @@ class QofRecall(Policy):
     def dissent(self, practice: PracticeView, day: int) -> Exceptions:
         """At the start of the contract year, patients who dissent are excepted from every register (G)."""
         pop = practice.pop
-        ids = np.flatnonzero(pop.dissent & pop.active & pop.has.any(axis=1))
+        ids = np.flatnonzero(pop.dissent & pop.active & any_by_row(pop.has))
         return Exceptions(ids, pop.has[ids], reason="G")
 
     def unsuitable(self, practice: PracticeView, day: int) -> Exceptions:
         """At the start of the contract year, severely frail patients judged unsuitable for review (B)."""
         pop = practice.pop
-        ids = np.flatnonzero(practice.qof_care.severely_frail_unsuitable() & pop.has.any(axis=1) & ~pop.dissent)
+        ids = np.flatnonzero(practice.qof_care.severely_frail_unsuitable() & any_by_row(pop.has) & ~pop.dissent)
         return Exceptions(ids, pop.has[ids], reason="B")
 
     def push(self, group: GroupView, day: int) -> Invitation:

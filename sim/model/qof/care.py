@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.engine.arrays import any_by_row
 from sim.config.clinical import FACTORS
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, financial_year, year_start
 from sim.model.qof.indicators import OUTCOME, TREATMENT, Indicators
@@ -214,7 +215,7 @@ class QofCare:
     def flu_clinic(self, day: int) -> int:
         """The practice's flu clinics: eligible patients not yet vaccinated this season; returns vaccinations."""
         pop = self.pop
-        eligible = pop.active & pop.has[:, self._flu_conditions].any(axis=1)
+        eligible = pop.active & any_by_row(pop.has[:, self._flu_conditions])
         ids = np.flatnonzero(eligible & (self.vaccinated < self.season_opened(day)))
         return self._offer_flu(ids, day, reach=self.spec.flu.clinic_reach, declines=False)
 

@@ -1,0 +1,48 @@
+"""Row-wise reductions of tall, narrow arrays (patients by conditions or events).
+
+NumPy reduces ``mask.any(axis=1)`` of an ``[n, k]`` array row by row, which for a
+dozen columns costs about three times as much as combining the ``k`` columns with
+``k - 1`` whole-column operations. Every patient's registers or events are such an
+array, reduced on every health step and every recall search. The results are the
+same: ``or``, ``min`` and ``max`` do not depend on the order they are taken in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TALL = 1_000
+"""Rows from which combining columns beats NumPy's own reduction (below, the loop's calls cost more)."""
+
+
+def any_by_row(mask: np.ndarray) -> np.ndarray:
+    """``mask.any(axis=1)`` of a 2-D boolean array."""
+    n, k = mask.shape
+    if n < TALL or k == 0:
+        return mask.any(axis=1)
+    out = mask[:, 0].copy()
+    for j in range(1, k):
+        out |= mask[:, j]
+    return out
+
+
+def min_by_row(values: np.ndarray) -> np.ndarray:
+    """``values.min(axis=1)`` of a 2-D array with at least one column."""
+    n, k = values.shape
+    if n < TALL:
+        return values.min(axis=1)
+    out = values[:, 0].copy()
+    for j in range(1, k):
+        np.minimum(out, values[:, j], out=out)
+    return out
+
+
+def max_by_row(values: np.ndarray) -> np.ndarray:
+    """``values.max(axis=1)`` of a 2-D array with at least one column."""
+    n, k = values.shape
+    if n < TALL:
+        return values.max(axis=1)
+    out = values[:, 0].copy()
+    for j in range(1, k):
+        np.maximum(out, values[:, j], out=out)
+    return out
