@@ -13,7 +13,7 @@ runs all but England unless asked (``--parts county naive scaling profile englan
 - ``scaling``: patient-years per second for 7, 70 and 700 practices (one simulated year each,
   no warm-up, on one worker so that 7 practices, one federation, is not half the machine;
   ``--scaling`` picks others).
-- ``profile``: where the time goes in one federation (cProfile): by part of the model
+- ``profile``: where the time goes in one batch of federations (cProfile): by part of the model
   (building, recall work, acute demand and queues, health step, measurement), then the
   top functions.
 - ``england``: ``qof_england.yaml`` (about 6,600 practices and 56 million patients), one
@@ -41,7 +41,7 @@ from datetime import date
 from pathlib import Path
 
 from sim.config import load_scenario
-from sim.experiment.runner import run_federation, run_scenario
+from sim.experiment.runner import batches, run_batch, run_scenario
 from sim.experiment.compare import write_comparison
 from sim.experiment.files import atomic_folder
 from sim.output.report import write_report
@@ -100,7 +100,7 @@ def scaling(counts: list[int]) -> None:
 
 
 PARTS_OF_A_RUN = {
-    "building the practices": ("county.py", "build_federation"),
+    "building the practices": ("county.py", "build_federations"),
     "recall work of practice groups (answers, bookings, reviews, coding)": ("group.py", "begin_day", "end_day", "weekly"),
     "acute demand of practices (counts, same-day and routine bookings)": ("group.py", "acute_demand"),
     "serving the routine queues": ("capacity.py", "serve"),
@@ -108,16 +108,18 @@ PARTS_OF_A_RUN = {
     "health step (events, deaths, diagnoses, moves)": ("group.py", "health"),
     "measurement (snapshots, year ends)": ("federation.py", "_measurement"),
 }
-"""Parts of a federation's run, as (file, functions) whose cumulative time they are."""
+"""Parts of a batch's run, as (file, functions) whose cumulative time they are."""
 
 
-def profile() -> None:
-    loaded = load_scenario(ROOT / "scenarios" / "qof_county.yaml", {"years": 3})
+def profile(workers: int) -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "qof_county.yaml", {"years": 1})
+    batch = batches(loaded, 1, workers)[0]
     profiler = cProfile.Profile()
-    profiler.runcall(run_federation, loaded, 0, 0)
+    profiler.runcall(run_batch, loaded, 0, batch)
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]
-    print(f"where the time goes (one federation of 7 practices, {WARMUP}-year warm-up and 3 years; cProfile, {total:.1f}s):")
+    print(f"where the time goes (the county's first batch, {len(batch)} federations as one worker runs them, "
+          f"{WARMUP}-year warm-up and 1 year; cProfile, {total:.1f}s):")
     for part, (file, *functions) in PARTS_OF_A_RUN.items():
         found = [
             cumulative for (path, _, name), (_, _, _, cumulative, _) in stats.stats.items()  # type: ignore[attr-defined]
@@ -155,7 +157,7 @@ def main() -> None:
     if "scaling" in args.parts:
         scaling(args.scaling)
     if "profile" in args.parts:
-        profile()
+        profile(args.workers)
     if "england" in args.parts:
         england(args.workers)
 

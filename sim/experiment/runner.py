@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
@@ -104,25 +103,33 @@ def run_federation(loaded: LoadedScenario, replication: int, index: int) -> Fede
 
 
 BATCH_PATIENTS = 300_000
-"""Most registered patients in a batch of federations (at the start), unless fewer batches would leave
-workers idle. A batch shares the fixed cost of each day's vectorised calls among its federations
-and holds them all in memory at once: 35 practices of ``qof_county.yaml`` (275,000 patients, two
-simulated years) took 1.5x less CPU time as one batch than federation by federation, and the
-process peaked at 1.1 GiB against 0.4 GiB (``benchmarks/bench.py`` gives the county's figures)."""
+"""Registered patients (at the start) a batch of federations is sized for: as many batches as the
+scenario's patients over this, unless that would leave workers idle; batches come out within about
+a tenth of it (England's 188: 296,000 to 332,000). A batch shares the fixed cost of each day's
+vectorised calls among its federations and holds them all in memory at once: 35 practices of
+``qof_county.yaml`` (275,000 patients, two simulated years) took 1.5x less CPU time as one batch
+than federation by federation, and the process peaked at 1.1 GiB against 0.4 GiB."""
 
 
 def batches(loaded: LoadedScenario, at_once: int = 1, workers: int | None = None) -> list[list[int]]:
-    """Federations of one replication in consecutive batches, each one task.
+    """Federations of one replication in batches, each one task.
 
     As few batches as :data:`BATCH_PATIENTS` allows, but enough that ``at_once`` replications
-    (run side by side) keep ``workers`` busy; federations are shared out evenly by count. How
+    (run side by side) keep ``workers`` busy. Federations are dealt out largest first, each to
+    the batch with the fewest patients so far, so batches take about the same time. How
     federations are batched never changes a result, only the time and memory it takes.
     """
-    plan = federation_plan(loaded)
-    patients = int(list_sizes(loaded).sum())
+    sizes = list_sizes(loaded)
+    patients = [int(sizes[federation].sum()) for federation in federation_plan(loaded)]
     busy = -(-(workers or os.cpu_count() or 1) // max(at_once, 1))
-    n = min(len(plan), max(-(-patients // BATCH_PATIENTS), busy))
-    return [chunk.tolist() for chunk in np.array_split(np.arange(len(plan)), n)]
+    n = min(len(patients), max(-(-sum(patients) // BATCH_PATIENTS), busy))
+    chosen: list[list[int]] = [[] for _ in range(n)]
+    held = [0] * n
+    for federation in sorted(range(len(patients)), key=lambda f: (-patients[f], f)):
+        lightest = min(range(n), key=lambda b: (held[b], b))
+        chosen[lightest].append(federation)
+        held[lightest] += patients[federation]
+    return [sorted(batch) for batch in chosen]
 
 
 def tasks_for(loaded: LoadedScenario, replications: Iterable[int]) -> list[Task]:
