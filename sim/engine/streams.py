@@ -69,8 +69,7 @@ def _occasion_word(occasion: np.ndarray | int) -> np.ndarray | np.uint64:
     """The mixed occasion: one word for a single occasion, else one per person."""
     if isinstance(occasion, (int, np.integer)):
         return np.uint64(_mix_int((int(occasion) + int(_GOLDEN)) & _MASK))
-    with np.errstate(over="ignore"):
-        return _mix(_words(occasion) + _GOLDEN)
+    return _mix(_words(occasion) + _GOLDEN)
 
 
 @lru_cache(maxsize=256)
@@ -109,13 +108,21 @@ class PersonDraws:
 
     def __init__(self, key: np.uint64, pids: np.ndarray, occasion: int) -> None:
         self.n = len(pids)
-        with np.errstate(over="ignore"):
-            self._base = _mix(_mix((_words(pids) * _GOLDEN) ^ key) ^ _occasion_word(occasion))
+        # integer arrays wrap silently (only NumPy scalars warn), so no errstate is needed here
+        z = _words(pids) * _GOLDEN
+        z ^= key
+        z = _mix(z)
+        z ^= _occasion_word(occasion)
+        self._base = _mix(z)
         self._column = 0
 
     def _shape(self, size: int | tuple[int, ...]) -> tuple[int, ...]:
-        if isinstance(size, (int, np.integer)):
-            shape: tuple[int, ...] = (int(size),)
+        if type(size) is int:  # the usual sizes, checked without NumPy
+            shape: tuple[int, ...] = (size,)
+        elif type(size) is tuple and len(size) == 2 and type(size[0]) is int and type(size[1]) is int:
+            shape = size
+        elif isinstance(size, (int, np.integer)):
+            shape = (int(size),)
         else:
             shape = (int(size),) if np.ndim(size) == 0 else tuple(int(s) for s in size)  # type: ignore[union-attr]
         if len(shape) not in (1, 2) or shape[0] != self.n:
@@ -128,13 +135,12 @@ class PersonDraws:
         k = shape[1] if len(shape) == 2 else 1
         words = _slot_words(self._column, k)
         self._column += k
-        with np.errstate(over="ignore"):
-            z = _mix(self._base[:, None] ^ words[None, :])
+        z = _mix(self._base[:, None] ^ words if len(shape) == 2 else self._base ^ words[0])
         z >>= _S11
         u = z.astype(np.float64)
         u += 0.5
         u *= 2.0**-53
-        return u.reshape(shape)
+        return u
 
     def standard_normal(self, size: int | tuple[int, ...]) -> np.ndarray:
         return special.ndtri(self.random(size))
