@@ -78,6 +78,18 @@ class AdminClerk:
             for r in np.flatnonzero(units):
                 self.ledger.admin(self.roles[r], task.purpose, float(units[r]) * task.minutes)
 
+    def count_by_role(self, unit: str, units: np.ndarray) -> None:
+        """``units[r]`` units of ``unit`` done by role ``r`` (whole numbers), as :meth:`count` with
+        a role per entry charges them."""
+        for task in self.spec.per_unit.get(unit, ()):  # type: ignore[call-overload]
+            if task.minutes == 0:
+                continue
+            if task.role != CLINICIAN:
+                self.ledger.admin(task.role, task.purpose, float(units.sum()) * task.minutes)
+                continue
+            for r in units.nonzero()[0].tolist():
+                self.ledger.admin(self.roles[r], task.purpose, float(units[r]) * task.minutes)
+
     def record(self, work: AdminWork) -> None:
         """Administrative work a regime decided on (e.g. a scheduled report)."""
         for role, minutes in work.minutes.items():

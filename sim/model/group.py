@@ -71,6 +71,8 @@ class PracticeGroup:
         self._starts = [b.start for b in self.blocks] + [self.blocks[-1].stop]
         self.practice_of = np.repeat(np.arange(len(practices)), [p.pop.size for p in practices])
         """Index (in :attr:`practices`) of the practice each row belongs to."""
+        self._practice_numbers = np.arange(len(practices) + 1)
+        self._n_roles = len(scenario.roles)
         self.pop: Population = join_rows([p.pop for p in practices], POPULATION)
         self.care: CareRecord = join_rows([p.care for p in practices], _arrays(practices[0].care))
         self.recall: RecallState = join_rows([p.recall for p in practices], _arrays(practices[0].recall))
@@ -193,9 +195,12 @@ class PracticeGroup:
 
     def _attend(self, ids: np.ndarray, roles: np.ndarray, day: int) -> None:
         came = self.streams.for_people("attendance", self.pop.pid[ids], day).random(len(ids)) < self.pop.p_attend[ids]
-        self.by_role("dna", ids[~came], roles[~came])
-        self.deliver(ids[came], self.recall.cover[ids[came]], day, roles[came])
-        self.desk.no_response(ids[~came], day)
+        missed = ~came
+        absent = ids[missed]
+        self.by_role("dna", absent, roles[missed])
+        seen = ids[came]
+        self.deliver(seen, self.recall.cover[seen], day, roles[came])
+        self.desk.no_response(absent, day)
 
     # --------------------------------------------------------------- reviews
     def deliver(self, ids: np.ndarray, cover: np.ndarray, day: int, roles: np.ndarray) -> None:
@@ -208,18 +213,20 @@ class PracticeGroup:
         care = self.care
         self.health_model.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
         cover = cover & self.pop.has[ids]
-        rows, cols = np.nonzero(cover)
-        care.last_delivered[ids[rows], cols] = day
-        care.reviews[ids[rows], cols] += 1
-        care.visits[ids] += 1
+        rows, cols = cover.nonzero()
+        who = ids[rows]
+        care.last_delivered[who, cols] = day
+        care.reviews[who, cols] += 1
+        visits = care.visits[ids] + 1
+        care.visits[ids] = visits
         self.by_role("reviews_delivered", ids, roles)
-        visits = care.visits[ids]
         pids = self.pop.pid[ids]
         draws = self.streams.for_people("treatment", pids, visits)  # the patient's n-th review
         measured, values = self.clinical.review(ids, cover, day, draws, self.policy.params.review_adherence_boost)
-        rows, cols = np.nonzero(measured)
-        care.measured_day[ids[rows], cols] = day
-        care.measured_value[ids[rows], cols] = values[rows, cols]
+        rows, cols = measured.nonzero()
+        who = ids[rows]
+        care.measured_day[who, cols] = day
+        care.measured_value[who, cols] = values[rows, cols]
         self.qof_care.review(ids, cover, day, self.streams.for_people("qof_care", pids, visits))
         self._record(ids, cover, day, roles, measured, values)
         self.desk.reviewed(ids, cover, day)
@@ -229,11 +236,13 @@ class PracticeGroup:
     ) -> None:
         """Code the indicator items of the covered conditions (:func:`sim.model.qof.recording.code_items`)."""
         coded = code_items(self, self.policy, ids, cover, day, roles, measured, values)
-        self.by_role("reviews_recorded", ids[coded.any(axis=1)], roles[coded.any(axis=1)])
         items = coded.sum(axis=1)
-        for p, sel in self.by_practice(ids):
-            self.practices[p].ledger.add("items_recorded", float(items[sel].sum()))
-            self.practices[p].admin.count("item_coded", items[sel], roles[sel])
+        recorded = items > 0
+        self.by_role("reviews_recorded", ids[recorded], roles[recorded])
+        for p, by_role in self._per_practice_role(ids, roles, items):
+            practice = self.practices[p]
+            practice.ledger.add("items_recorded", float(by_role.sum()))  # whole numbers: the sum is exact
+            practice.admin.count_by_role("item_coded", by_role)
 
     # ------------------------------------------------------------ counting
     def by_practice(self, ids: np.ndarray) -> Iterator[tuple[int, np.ndarray | slice]]:
@@ -243,11 +252,11 @@ class PracticeGroup:
                 yield 0, slice(None)
             return
         owner = self.practice_of[ids]
-        if len(owner) < 2 or (owner[1:] >= owner[:-1]).all():  # usual: rows arrive practice by practice
-            bounds = np.searchsorted(owner, np.arange(len(self.practices) + 1)).tolist()
-            for p in range(len(self.practices)):
-                if bounds[p] < bounds[p + 1]:
-                    yield p, slice(bounds[p], bounds[p + 1])
+        if not np.count_nonzero(owner[1:] < owner[:-1]):  # usual: rows arrive practice by practice
+            bounds = owner.searchsorted(self._practice_numbers).tolist()
+            for p, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+                if start < stop:
+                    yield p, slice(start, stop)
             return
         order = np.argsort(owner, kind="stable")
         counts = np.bincount(owner, minlength=len(self.practices))
@@ -260,20 +269,40 @@ class PracticeGroup:
 
         Practices with none get no entry (not a zero): which practices share a group
         must not change what a practice reports."""
-        if len(ids) == 0:
-            return
-        counts = np.bincount(self.practice_of[ids], minlength=len(self.practices)) if len(self.practices) > 1 else [len(ids)]
-        for practice, n in zip(self.practices, counts):
-            if n:
-                practice.ledger.add(measure, int(n))
+        for p, n in self._counts(ids):
+            self.practices[p].ledger.add(measure, n)
 
     def by_role(self, measure: str, ids: np.ndarray, roles: np.ndarray) -> None:
         """One ``measure`` per patient, by the role of each, to each patient's practice."""
-        for p, sel in self.by_practice(ids):
-            self.practices[p].ledger.by_role(measure, roles[sel])
+        for p, counts in self._per_practice_role(ids, roles):
+            self.practices[p].ledger.add_role_counts(measure, counts)
 
     def admin(self, unit: str, ids: np.ndarray, units: np.ndarray | None = None, roles: np.ndarray | None = None) -> None:
         """Administrative work of ``unit`` for these patients, to each patient's practice (``units`` per patient, default 1)."""
+        if units is None and roles is None:
+            for p, n in self._counts(ids):
+                self.practices[p].admin.count(unit, float(n))
+            return
         for p, sel in self.by_practice(ids):
             n = float(len(ids[sel])) if units is None else units[sel]
             self.practices[p].admin.count(unit, n, None if roles is None else roles[sel])
+
+    def _counts(self, ids: np.ndarray) -> list[tuple[int, int]]:
+        """``(practice, patients among ids)`` for each practice with any."""
+        if len(self.practices) == 1:
+            return [(0, len(ids))] if len(ids) else []
+        counts = np.bincount(self.practice_of[ids], minlength=len(self.practices)).tolist()
+        return [(p, n) for p, n in enumerate(counts) if n]
+
+    def _per_practice_role(
+        self, ids: np.ndarray, roles: np.ndarray, weights: np.ndarray | None = None
+    ) -> list[tuple[int, np.ndarray]]:
+        """``(practice, totals by role)`` for each practice with patients among ``ids``: the number
+        of them (or the sum of their ``weights``, whole numbers) by the role of each, in one
+        count for every practice."""
+        if len(ids) == 0:
+            return []
+        n_practices, n_roles = len(self.practices), self._n_roles
+        owner = self.practice_of[ids]
+        table = np.bincount(owner * n_roles + roles, weights, n_practices * n_roles).reshape(n_practices, n_roles)
+        return [(p, table[p]) for p in np.bincount(owner, minlength=n_practices).nonzero()[0].tolist()]

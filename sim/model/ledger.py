@@ -47,6 +47,10 @@ class Ledger:
         """Count one for each entry of ``roles`` (role indices)."""
         self.per_role[measure] += np.bincount(roles, minlength=len(self.roles))
 
+    def add_role_counts(self, measure: str, counts: np.ndarray) -> None:
+        """Count ``counts[r]`` for each role ``r`` (what :meth:`by_role` counts, already tallied)."""
+        self.per_role[measure] += counts
+
     def add_role(self, measure: str, role: int, value: float) -> None:
         self.per_role[measure][role] += value
 
