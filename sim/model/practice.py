@@ -37,7 +37,7 @@ from sim.model.qof.care import QofCare, statin_steps
 from sim.model.qof.income import protected_income
 from sim.model.qof.indicators import Indicators
 from sim.model.qof.recording import seed_items
-from sim.model.recall import RecallState, Status
+from sim.model.recall import IDLE, RecallState
 from sim.model.record import CareRecord
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.model.desk import RecallDesk
@@ -291,7 +291,7 @@ class Practice:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(CONDITIONS)), dtype=bool), np.zeros(0, dtype=np.int64)
         pop, recall = self.pop, self.recall
         overdue = pop.has & (recall.due <= day)  # only overdue patients out of a recall cycle can be reviewed
-        rows = np.flatnonzero((recall.status == Status.IDLE) & pop.active & any_by_row(overdue))
+        rows = ((recall.status == IDLE) & pop.active & any_by_row(overdue)).nonzero()[0]
         ids, roles = self.acute.seen_in(days * p, rows, self.streams.for_people("opportunistic", pop.pid[rows], day))
         overdue = overdue[ids]
         minutes = self.policy.opportunistic_minutes

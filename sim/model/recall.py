@@ -37,6 +37,10 @@ class Status(IntEnum):
     """Waiting for a review appointment."""
 
 
+IDLE, INVITED, BOOKED = (int(status) for status in Status)
+"""The statuses as plain integers, for array comparisons and writes (NumPy converts an enum member slowly)."""
+
+
 class Pending(IntEnum):
     """The one thing pending on ``RecallState.action_day`` for an invited patient."""
 
