@@ -18,8 +18,11 @@ from sim.engine.clock import financial_year
 from sim.model.decisions import AdminWork, ContactOutcome, Decision, IndicatorExceptions, Invitation, NonResponse
 from sim.model.policies.base import Policy
 from sim.model.qof.exceptions import Reason
-from sim.model.recall import NO_ACTION, Pending, Status
+from sim.model.recall import BOOKED, IDLE, INVITED, NO_ACTION, Pending
 from sim.model.view import RecallGroup
+
+_NONE, _ANSWER, _CHASE = int(Pending.NONE), int(Pending.ANSWER), int(Pending.CHASE)
+"""Pending actions as plain integers (NumPy converts an enum member slowly)."""
 
 
 class RecallDesk:
@@ -58,7 +61,7 @@ class RecallDesk:
     def close(self, ids: np.ndarray) -> None:
         """The patient died or left: nothing further is pending."""
         s = self.state
-        s.status[ids] = Status.IDLE
+        s.status[ids] = IDLE
         s.action_day[ids] = NO_ACTION
         s.cover[ids] = False
         s.priority[ids] = False
@@ -84,7 +87,7 @@ class RecallDesk:
         if len(ids) == 0:
             return
         s = self.state
-        s.status[ids] = Status.INVITED
+        s.status[ids] = INVITED
         s.letters[ids] = 0
         s.cover[ids] = invitation.cover
         s.priority[ids] = invitation.priority
@@ -106,59 +109,68 @@ class RecallDesk:
         delay = 1 + rng.exponential(self.group.scenario.population.response.delay_days, len(ids)).astype(np.int64)
         chase = self.policy.chase_after_days(s.priority[ids])
         s.action_day[ids] = day + np.where(answers, delay, chase)
-        s.action[ids] = np.where(answers, Pending.ANSWER, Pending.CHASE)
+        s.action[ids] = np.where(answers, _ANSWER, _CHASE)
 
     def pending(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Answers and chase-ups due by ``day``: ``(answered, silent)`` invited patients."""
         s = self.state
-        ids = np.flatnonzero(s.action_day <= day)
+        ids = (s.action_day <= day).nonzero()[0]
         if len(ids) == 0:
             return ids, ids
         action = s.action[ids]
         s.action_day[ids] = NO_ACTION
-        s.action[ids] = Pending.NONE
-        invited = s.status[ids] == Status.INVITED
-        return ids[invited & (action == Pending.ANSWER)], ids[invited & (action == Pending.CHASE)]
+        s.action[ids] = _NONE
+        invited = s.status[ids] == INVITED
+        return ids[invited & (action == _ANSWER)], ids[invited & (action == _CHASE)]
 
     def book(self, ids: np.ndarray, day: int) -> None:
         """Patients ask for their review: it waits in the book of the role the regime chose."""
         if len(ids) == 0:
             return
         s = self.state
-        s.status[ids] = Status.BOOKED
+        s.status[ids] = BOOKED
         self.group.admin("booking", ids)
         booking = self.policy.booking(self.group, ids, s.cover[ids], day)
         self._request(REVIEW, ids, booking.roles, booking.minutes, s.priority[ids], day)
 
     def _request(self, kind: int, ids: np.ndarray, roles: np.ndarray, minutes: np.ndarray, priority: np.ndarray, day: int) -> None:
-        """Appointments wait in the book of each patient's practice (or federation staff's), by role and priority."""
-        pid = self.group.pop.pid
-        for p, sel in self.group.by_practice(ids):
-            practice = self.group.members[p]
-            who, role_of, length, first = ids[sel], roles[sel], minutes[sel], priority[sel]
-            for role in np.unique(role_of).tolist():
-                for flag in (True, False):
-                    pick = (role_of == role) & (first == flag)
-                    if pick.any():
-                        mine = who[pick]
-                        practice.books[role].book(Request(day, kind, practice, length[pick], mine, flag, pids=pid[mine]))
+        """Appointments wait in the book of each patient's practice (or federation staff's), by role and priority:
+        one request per practice, role and priority (practices, then roles, in order; priority first), its
+        patients in the order given."""
+        if len(ids) == 0:
+            return
+        group = self.group
+        n_roles = len(group.scenario.roles)
+        owner = group.practice_of[ids]
+        request = (owner * n_roles + roles) * 2 + ~priority  # priority sorts first within a practice's role
+        order = request.argsort(kind="stable")
+        request = request[order]
+        starts = (request[1:] != request[:-1]).nonzero()[0] + 1
+        bounds = [0, *starts.tolist(), len(order)]
+        for key, start, stop in zip(request[bounds[:-1]].tolist(), bounds[:-1], bounds[1:]):
+            (p, role), flag = divmod(key // 2, n_roles), key % 2 == 0
+            practice = group.members[p]
+            sel = order[start:stop]
+            mine = ids[sel]
+            practice.books[role].book(Request(day, kind, practice, minutes[sel], mine, flag, pids=group.pop.pid[mine]))
 
     def no_response(self, ids: np.ndarray, day: int) -> None:
         """No answer, or a missed appointment: the regime decides what follows."""
         if len(ids) == 0:
             return
-        self.state.status[ids] = Status.INVITED
+        self.state.status[ids] = INVITED
         self._follow(ids, self.policy.after_no_response(self.group, ids, day), day)
 
     def _follow(self, ids: np.ndarray, decision: NonResponse, day: int) -> None:
         self.letter(ids[decision.letter], day)
         contact = decision.contact & ~decision.letter
-        if contact.any():
+        if np.count_nonzero(contact):
             self.contact(ids[contact], day, decision.contact_role, decision.contact_minutes)
         rest = ~(decision.letter | contact)
+        deferred = ids[rest]
         if decision.excepted is not None:
-            self.except_(ids[rest], decision.excepted[rest], day)
-        self.defer(ids[rest], decision.next_due[rest])
+            self.except_(deferred, decision.excepted[rest], day)
+        self.defer(deferred, decision.next_due[rest])
 
     def contact(self, ids: np.ndarray, day: int, role: int, minutes: float) -> None:
         """Ask ``role`` (e.g. a federation care coordinator) to phone these patients."""
@@ -175,7 +187,7 @@ class RecallDesk:
     def defer(self, ids: np.ndarray, next_due: np.ndarray) -> None:
         """No review this time: out of the cycle until ``next_due``."""
         s = self.state
-        s.status[ids] = Status.IDLE
+        s.status[ids] = IDLE
         s.cover[ids] = False
         s.priority[ids] = False
         s.due[ids] = next_due
@@ -183,20 +195,25 @@ class RecallDesk:
     def except_(self, ids: np.ndarray, conditions: np.ndarray, day: int, reason: Reason = Reason.A) -> None:
         """Exclude ``conditions`` of these patients from this year's denominators (register-level code)."""
         care = self.group.care
-        rows, cols = np.nonzero(conditions & self.group.pop.has[ids])
-        care.excepted_fy[ids[rows], cols] = financial_year(day)
-        care.excepted_reason[ids[rows], cols] = reason
-        self._count_exceptions(ids[rows], reason.name, len(rows))
+        rows, cols = (conditions & self.group.pop.has[ids]).nonzero()
+        if len(rows) == 0:
+            return
+        who = ids[rows]
+        care.excepted_fy[who, cols] = financial_year(day)
+        care.excepted_reason[who, cols] = int(reason)
+        self._count_exceptions(who, reason.name, len(rows))
 
     def except_indicators(self, ids: np.ndarray, reasons: np.ndarray, day: int) -> None:
         """Indicator-level exception codes: ``reasons[n, indicators]`` (0 where none is coded)."""
         care = self.group.care
-        rows, cols = np.nonzero(reasons)
-        care.ind_excepted_fy[ids[rows], cols] = financial_year(day)
-        care.ind_excepted_reason[ids[rows], cols] = reasons[rows, cols]
-        for code in np.unique(reasons[rows, cols]):
-            who = ids[rows[reasons[rows, cols] == code]]
-            self._count_exceptions(who, Reason(int(code)).name, len(who), "indicator_exceptions")
+        rows, cols = reasons.nonzero()
+        coded = ids[rows]
+        codes = reasons[rows, cols]
+        care.ind_excepted_fy[coded, cols] = financial_year(day)
+        care.ind_excepted_reason[coded, cols] = codes
+        for code in np.bincount(codes).nonzero()[0].tolist():  # the codes entered, in order
+            who = coded[codes == code]
+            self._count_exceptions(who, Reason(code).name, len(who), "indicator_exceptions")
 
     def _count_exceptions(self, who: np.ndarray, reason: str, n: int, measure: str = "exceptions") -> None:
         """Count codes entered (one per entry of ``who``): register-level in ``exceptions``,
@@ -213,9 +230,10 @@ class RecallDesk:
         regime re-plans, e.g. conditions a patient agreed to manage themselves); the clinician
         codes whatever exceptions the regime asks for."""
         s = self.state
-        before = s.due[ids].copy()
+        before = s.due[ids]  # a copy: fancy indexing copies
         self.defer(ids, self.policy.next_due(self.group, ids, cover, day))
-        s.planned[ids] = np.where(cover | (s.due[ids] != before), s.due[ids], s.planned[ids])
+        due = s.due[ids]
+        s.planned[ids] = np.where(cover | (due != before), due, s.planned[ids])
         coded = self.policy.review_exceptions(self.group, ids, cover, day)
         if coded is not None:
             self.except_indicators(coded.ids, coded.reasons, day)

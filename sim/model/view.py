@@ -70,6 +70,11 @@ class GroupView(PracticeView, Protocol):
 class RecallGroup(GroupView, Protocol):
     """What the recall desk works through: the group's patients, and counting and booking per practice."""
 
+    @property
+    def practice_of(self) -> np.ndarray:
+        """Index (in ``members``) of the practice each row belongs to."""
+        ...
+
     def by_practice(self, ids: np.ndarray) -> Iterator[tuple[int, np.ndarray | slice]]:
         """``(practice, selection of ids)`` for each member with patients among ``ids``."""
         ...
