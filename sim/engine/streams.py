@@ -23,10 +23,17 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
+
+def _word(value: int) -> np.ndarray:
+    """A constant 64-bit word as a 0-d array: NumPy applies one to an array faster than a NumPy scalar."""
+    return np.array(value, dtype=np.uint64)
+
+
+_M1 = _word(0xBF58476D1CE4E5B9)
+_M2 = _word(0x94D049BB133111EB)
+_GOLDEN = _word(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = (_word(s) for s in (30, 27, 31, 11))
+_HALF, _ULP = np.array(0.5), np.array(2.0**-53)
 
 
 def stream_key(name: str) -> int:
@@ -65,10 +72,10 @@ def _words(values: np.ndarray | int) -> np.ndarray:
     return np.atleast_1d(np.asarray(values, dtype=np.int64)).astype(np.uint64)
 
 
-def _occasion_word(occasion: np.ndarray | int) -> np.ndarray | np.uint64:
+def _occasion_word(occasion: np.ndarray | int) -> np.ndarray:
     """The mixed occasion: one word for a single occasion, else one per person."""
     if isinstance(occasion, (int, np.integer)):
-        return np.uint64(_mix_int((int(occasion) + int(_GOLDEN)) & _MASK))
+        return _word(_mix_int((int(occasion) + int(_GOLDEN)) & _MASK))
     return _mix(_words(occasion) + _GOLDEN)
 
 
@@ -106,7 +113,7 @@ class PersonDraws:
     moves each person's value smoothly rather than reshuffling the numbers.
     """
 
-    def __init__(self, key: np.uint64, pids: np.ndarray, occasion: int) -> None:
+    def __init__(self, key: np.uint64 | np.ndarray, pids: np.ndarray, occasion: int) -> None:
         self.n = len(pids)
         # integer arrays wrap silently (only NumPy scalars warn), so no errstate is needed here
         z = _words(pids) * _GOLDEN
@@ -135,11 +142,11 @@ class PersonDraws:
         k = shape[1] if len(shape) == 2 else 1
         words = _slot_words(self._column, k)
         self._column += k
-        z = _mix(self._base[:, None] ^ words if len(shape) == 2 else self._base ^ words[0])
+        z = _mix(self._base[:, None] ^ words if len(shape) == 2 else self._base ^ words[:1])
         z >>= _S11
         u = z.astype(np.float64)
-        u += 0.5
-        u *= 2.0**-53
+        u += _HALF
+        u *= _ULP
         return u
 
     def standard_normal(self, size: int | tuple[int, ...]) -> np.ndarray:
@@ -182,7 +189,7 @@ class Streams:
         self.replication = replication
         self.unit = unit
         self._generators: dict[str, np.random.Generator] = {}
-        self._keys: dict[str, np.uint64] = {}
+        self._keys: dict[str, np.ndarray] = {}
 
     def _sequence(self, name: str) -> np.random.SeedSequence:
         return np.random.SeedSequence(self.seed, spawn_key=(self.replication, self.unit, stream_key(name)))
@@ -206,5 +213,5 @@ class Streams:
         key = self._keys.get(name)
         if key is None:
             sequence = np.random.SeedSequence(self.seed, spawn_key=(self.replication, PEOPLE_UNIT, stream_key(f"people:{name}")))
-            key = self._keys[name] = np.uint64(sequence.generate_state(1, np.uint64)[0])
+            key = self._keys[name] = _word(int(sequence.generate_state(1, np.uint64)[0]))
         return PersonDraws(key, pids, occasion)
