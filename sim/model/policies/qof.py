@@ -153,26 +153,27 @@ class QofRecall(Policy):
         if not self.params.exception_reporting or len(ids) == 0:
             return None
         ind, qc, care = practice.indicators, practice.qof_care, practice.care
-        grounds = np.zeros((len(ids), len(ind)), dtype=np.int8)
-        here = cover[:, ind.condition] & qc.member[ids] & practice.pop.active[ids, None] & ind.paid
-        out, j = ind.outcome_ids, ind.outcome_factor
+        n = len(ids)
+        grounds = np.zeros((n, len(ind)), dtype=np.int8)
+        here = cover[:, ind.condition] & qc.member.take(ids, 0) & practice.pop.active[ids, None] & ind.paid
+        out, j, treat, inv = ind.outcome_ids, ind.outcome_factor, ind.treatment_ids, ind.investigation_ids
         here_out = here[:, out]
-        above = (care.measured_day[ids][:, j] == day) & (care.measured_value[ids][:, j] > ind.target[out])
-        at_max = practice.clinical.steps[ids][:, j] >= self._max_steps[j]
-        grounds[:, out] = np.where(here_out & qc.supervening[ids][:, out], _CODE["H"], np.where(here_out & above & at_max, _CODE["D"], 0))
-        treat = ind.treatment
-        grounds[:, treat] = np.where(here[:, treat] & qc.contra[ids][:, treat], _CODE["E"], 0)
+        maxed = (care.measured_day.take(ids, 0) == day) & (practice.clinical.steps.take(ids, 0) >= self._max_steps)  # by factor
+        above = maxed[:, j] & (care.measured_value.take(ids, 0)[:, j] > ind.target[out])  # measured today, above target, at most steps
+        grounds[:, out] = np.where(here_out & qc.supervening.take(ids, 0)[:, out], _CODE["H"], np.where(here_out & above, _CODE["D"], 0))
+        grounds[:, treat] = np.where(here[:, treat] & qc.contra.take(ids, 0)[:, treat], _CODE["E"], 0)
         rng = practice.streams.for_people("exceptions", practice.pop.pid[ids], care.visits[ids])  # at the patient's n-th review
-        inv = ind.investigation_ids
-        missed = here[:, inv] & (care.last_recorded[ids][:, inv] != day)
-        unavailable = missed & (rng.random(missed.shape) < practice.scenario.care.service_unavailable)
+        u = rng.random((n, len(inv) + len(ind)))  # one call for the two draws: the same numbers as two in turn
+        missed = here[:, inv] & (care.last_recorded.take(ids, 0)[:, inv] != day)
+        unavailable = missed & (u[:, : len(inv)] < practice.scenario.care.service_unavailable)
         grounds[:, inv] = np.where(unavailable, _CODE["I"], grounds[:, inv])
-        grounds = np.where(rng.random(grounds.shape) < self.params.clinical_exception_coding, grounds, 0)
-        declined = (qc.flu_declined[ids] == day)[:, None] & here & ind.flu
-        coded = declined & (rng.random(grounds.shape) < self.params.flu_declined_coding)
-        grounds = np.where(coded, _CODE["G"], grounds).astype(np.int8)
+        grounds *= u[:, len(inv) :] < self.params.clinical_exception_coding
+        declined = qc.flu_declined[ids] == day
+        if np.count_nonzero(declined):  # the last draw, so none of the others depends on it being made
+            coded = declined[:, None] & here & ind.flu & (rng.random(grounds.shape) < self.params.flu_declined_coding)
+            grounds[coded] = _CODE["G"]
         keep = grounds.any(axis=1)
-        return IndicatorExceptions(ids[keep], grounds[keep]) if keep.any() else None
+        return IndicatorExceptions(ids[keep], grounds[keep]) if np.count_nonzero(keep) else None
 
     # ------------------------------------------------------------ the year
     def dissent(self, practice: PracticeView, day: int) -> Exceptions:

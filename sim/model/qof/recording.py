@@ -27,31 +27,31 @@ def code_items(
     measured: np.ndarray, values: np.ndarray,
 ) -> np.ndarray:
     """Code items at reviews of ``ids``; returns which indicators were coded ``[n, indicators]``."""
-    ind, care = practice.indicators, practice.care
+    ind, care, qof_care = practice.indicators, practice.care, practice.qof_care
     p = np.where(cover[:, ind.condition] & ind.coded_at_review, policy.recording(roles, ind), 0.0)
-    restricted = ind.restricted_coded
-    p[:, restricted] *= practice.qof_care.member[ids][:, restricted]
-    if len(ind.since_diagnosis_ids):
-        diagnosed = care.diagnosed[ids][:, ind.condition[ind.since_diagnosis_ids]]
-        within = (diagnosed != NEVER) & (day <= diagnosed + ind.window_days[ind.since_diagnosis_ids])
-        p[:, ind.since_diagnosis_ids] *= within
-    outcome = ind.outcome
+    restricted = ind.restricted_coded_ids
+    p[:, restricted] *= qof_care.member.take(ids, 0)[:, restricted]
+    since = ind.since_diagnosis_ids
+    if len(since):
+        diagnosed = care.diagnosed.take(ids, 0)[:, ind.since_diagnosis_condition]
+        within = (diagnosed != NEVER) & (day <= diagnosed + ind.window_days[since])
+        p[:, since] *= within
     done = p > 0
-    done[:, outcome] &= measured[:, ind.factor[outcome]]
-    process = ind.process_coded
-    complete = practice.qof_care.completeness
+    done[:, ind.measurement_ids] &= measured[:, ind.measurement_factor]
+    process = ind.process_coded_ids
     pids, visits = practice.pop.pid[ids], care.visits[ids]  # draws at the patient's n-th review
     delivery = practice.streams.for_people("item_delivery", pids, visits).random((len(ids), ind.n_groups))
-    done[:, process] &= delivery[:, ind.group[process]] < complete[process]
-    rows, cols = np.nonzero(done)
+    done[:, process] &= delivery[:, ind.group[process]] < qof_care.completeness[process]
+    rows, cols = done.nonzero()
     care.item_delivered[ids[rows], cols] = day
     draw = practice.streams.for_people("recording", pids, visits).random((len(ids), ind.n_groups))
     coded = done & (draw[:, ind.group] < p)
-    rows, cols = np.nonzero(coded)
-    care.last_recorded[ids[rows], cols] = day
+    rows, cols = coded.nonzero()
+    who = ids[rows]
+    care.last_recorded[who, cols] = day
     factor_of = ind.factor[cols]
     has_value = factor_of >= 0
-    care.recorded_value[ids[rows[has_value]], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
+    care.recorded_value[who[has_value], cols[has_value]] = values[rows[has_value], factor_of[has_value]]
     return coded
 
 
