@@ -59,3 +59,11 @@ def max_by_row(values: np.ndarray) -> np.ndarray:
     for j in range(1, k):
         np.maximum(out, values[:, j], out=out)
     return out
+
+
+def take_rows(array: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
+    """``array[rows]`` for an index array or a slice of rows; an index array by ``take``, which NumPy
+    does several times faster than fancy indexing for arrays of more than one dimension."""
+    if isinstance(rows, np.ndarray) and rows.dtype.kind in "iu":
+        return array.take(rows, axis=0)
+    return array[rows]

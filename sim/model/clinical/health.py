@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.engine.arrays import any_by_row, min_by_row
+from sim.engine.arrays import any_by_row, min_by_row, take_rows
 from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
 from sim.config.schema import Scenario
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
@@ -98,12 +98,12 @@ class Hazards:
         """Hazards ``[patients, events]`` per person-year at ``day`` (one day, or one per patient);
         ``overdue`` flags patients overdue a review."""
         age = pop.age[ids] + day / DAYS_PER_YEAR
-        hasf = pop.has[ids].astype(np.float64)
+        hasf = take_rows(pop.has, ids).astype(np.float64)
         adherence = clinical.review_multiplier(ids, day)  # the adherence that levels also use
         z = (clinical.levels(ids, day, adherence) - self.reference) / self.unit
         z[np.isnan(z)] = 0.0  # absent factors contribute nothing (levels are finite or NaN)
         covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
-        h = self.base * np.exp(covariates @ self.coefficients) * clinical.tendency[ids]
+        h = self.base * np.exp(covariates @ self.coefficients) * take_rows(clinical.tendency, ids)
         for j, f, share, log_hr in self.partial:
             h[:, j] *= 1.0 - share + share * np.exp(log_hr * z[:, f])
         h *= 1.0 - self.review_effect * adherence[:, None]
@@ -146,12 +146,12 @@ class HealthModel:
             self._accrued_to = np.concatenate([self._accrued_to, np.zeros(grow)])
         start = self._accrued_to[ids]
         mid = (start + day) / 2
-        overdue = any_by_row(pop.has[ids] & (mid[:, None] - reviewed_or_joined > self.overdue_days))
+        overdue = any_by_row(take_rows(pop.has, ids) & (mid[:, None] - reviewed_or_joined > self.overdue_days))
         rates = self.hazards.rates(pop, clinical, overdue, ids, mid)
         effects = clinical.effects
         if effects is not None:  # a virtual evaluation's injected truth, on the stretches from its start
             rates *= np.where(effects.acting(mid)[:, None], effects.hazard, 1.0)
-        self._exposure[ids] += rates * ((day - start) / DAYS_PER_YEAR)[:, None]
+        self._exposure[ids] = self._exposure.take(ids, 0) + rates * ((day - start) / DAYS_PER_YEAR)[:, None]
         self._accrued_to[ids] = day
 
     def step(

@@ -22,6 +22,7 @@ from sim.engine.clock import DAYS_PER_YEAR
 from sim.engine.streams import PersonDraws
 from sim.model.clinical.effects import TrueEffects
 from sim.model.population import Population
+from sim.engine.arrays import take_rows
 from sim.vocabulary import CONDITIONS
 
 
@@ -44,6 +45,8 @@ class ClinicalState:
         self._intensify = np.array([spec.factors[x].intensify_probability for x in FACTORS])
         self._max_steps = np.array([spec.factors[x].max_steps for x in FACTORS])
         self.monitored = np.array([[c in spec.factors[x].monitored_for for c in CONDITIONS] for x in FACTORS])
+        self._monitoring = np.ascontiguousarray(self.monitored.T)
+        """``[condition, factor]``: a boolean product with covered conditions gives the factors measured."""
         self.effects: TrueEffects | None = None
         """Known effects injected from a day (virtual evaluations); read by :meth:`levels` and the health step."""
         self.init_rows(np.arange(n), pop, draws, day=0)
@@ -107,8 +110,9 @@ class ClinicalState:
         if adherence is None:
             adherence = self.adherence(ids, day)
         years = np.asarray(day, dtype=np.float64)[..., None] / DAYS_PER_YEAR
-        treated = self.steps[ids] * self._step_effect * adherence[:, None]
-        x = np.where(self.has_factor[ids], self.u0[ids] + self.drift[ids] * years - treated, np.nan)
+        treated = take_rows(self.steps, ids) * self._step_effect * adherence[:, None]
+        untreated = take_rows(self.u0, ids) + take_rows(self.drift, ids) * years
+        x = np.where(take_rows(self.has_factor, ids), untreated - treated, np.nan)
         if self.effects is not None:  # a virtual evaluation's injected truth, from its start (day may differ by patient)
             acting = np.asarray(self.effects.acting(day))
             if acting.any():
@@ -125,11 +129,11 @@ class ClinicalState:
         ``(measured, values)``: which factors were measured ``[patients, factors]``
         and the measured values.
         """
-        measured = (cover[:, None, :] & self.monitored[None, :, :]).any(axis=2) & self.has_factor[ids]
+        measured = (cover @ self._monitoring) & self.has_factor.take(ids, 0)
         true = self.levels(ids, day)
         values = true + self._measurement_sd * rng.standard_normal(true.shape)
         poor = measured & (values > self._target)
-        act = poor & (rng.random(poor.shape) < self._intensify) & (self.steps[ids] < self._max_steps)
+        act = poor & (rng.random(poor.shape) < self._intensify) & (self.steps.take(ids, 0) < self._max_steps)
         self.steps[ids] += act
         self._reinforce(ids[cover.any(axis=1)], day, adherence_boost)
         return measured, values
