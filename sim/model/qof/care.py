@@ -84,6 +84,9 @@ class QofCare:
         self._flu_conditions = np.unique(indicators.condition[indicators.flu])
         self._treatment_inds = np.flatnonzero(indicators.kind == TREATMENT)
         self._treatment_needs = self._needs[self._treatment_inds].astype(np.int32)
+        self._treatment_conditions = indicators.condition[self._treatment_inds]
+        self._start_probability = np.array([tr.start_probability for tr in self.spec.treatments.values()])
+        self._record_probability = np.array([tr.record_probability for tr in self.spec.treatments.values()])
         by_kind = np.array([self.spec.item_completeness.get(item, 1.0) for item in ITEMS])
         own = np.array([s.completeness if s.completeness is not None else np.nan for s in indicators.specs])
         self.completeness = np.where(np.isnan(own), by_kind[np.maximum(indicators.item, 0)], own)
@@ -159,12 +162,11 @@ class QofCare:
     def _treatable(self, rows: np.ndarray, cover: np.ndarray | None = None) -> np.ndarray:
         """``[rows, treatments]``: in some treatment indicator (of a covered condition) that needs
         the drug, and able to take it. Uses the cached populations."""
-        t = self._treatment_inds
-        member = self.member[rows][:, t]
+        member = self.member.take(rows, 0)[:, self._treatment_inds]
         if cover is not None:
-            member &= cover[:, self.ind.condition[t]]
+            member &= cover[:, self._treatment_conditions]
         out = (member.astype(np.int32) @ self._treatment_needs) > 0
-        return out & ~self.contraindicated[rows]
+        return out & ~self.contraindicated.take(rows, 0)
 
     # ------------------------------------------------------------- numerators
     def treated(self, i: int, recorded: bool, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -200,14 +202,15 @@ class QofCare:
         ``draws`` are keyed to the patients ``ids`` and this review."""
         if len(ids) == 0:
             return
-        spec = self.spec
         covered = self._treatable(ids, cover)
-        u = draws.random((len(ids), 2 * len(self.treatments)))
-        for j, tr in enumerate(spec.treatments.values()):
-            start = covered[:, j] & ~self.on[ids, j] & (u[:, 2 * j] < tr.start_probability)
-            self.on[ids[start], j] = True
-            record = covered[:, j] & self.on[ids, j] & ~self.rx_recorded[ids, j] & (u[:, 2 * j + 1] < tr.record_probability)
-            self.rx_recorded[ids[record], j] = True
+        u = draws.random((len(ids), 2 * len(self.treatments)))  # per drug: whether it starts, whether it is recorded
+        start = covered & ~self.on.take(ids, 0) & (u[:, 0::2] < self._start_probability)
+        rows, cols = start.nonzero()
+        self.on[ids[rows], cols] = True
+        on = self.on.take(ids, 0)  # read again, as each drug's starts are written before its recording
+        record = covered & on & ~self.rx_recorded.take(ids, 0) & (u[:, 1::2] < self._record_probability)
+        rows, cols = record.nonzero()
+        self.rx_recorded[ids[rows], cols] = True
         if day >= self.season_opened(day) and len(self._flu_conditions):
             due = cover[:, self._flu_conditions].any(axis=1)
             self._offer_flu(ids[due], day, reach=1.0)
