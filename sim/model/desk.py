@@ -130,7 +130,7 @@ class RecallDesk:
         s = self.state
         s.status[ids] = BOOKED
         self.group.admin("booking", ids)
-        booking = self.policy.booking(self.group, ids, s.cover[ids], day)
+        booking = self.policy.booking(self.group, ids, s.cover.take(ids, 0), day)
         self._request(REVIEW, ids, booking.roles, booking.minutes, s.priority[ids], day)
 
     def _request(self, kind: int, ids: np.ndarray, roles: np.ndarray, minutes: np.ndarray, priority: np.ndarray, day: int) -> None:
@@ -230,10 +230,10 @@ class RecallDesk:
         regime re-plans, e.g. conditions a patient agreed to manage themselves); the clinician
         codes whatever exceptions the regime asks for."""
         s = self.state
-        before = s.due[ids]  # a copy: fancy indexing copies
+        before = s.due.take(ids, 0)
         self.defer(ids, self.policy.next_due(self.group, ids, cover, day))
-        due = s.due[ids]
-        s.planned[ids] = np.where(cover | (due != before), due, s.planned[ids])
+        due = s.due.take(ids, 0)
+        s.planned[ids] = np.where(cover | (due != before), due, s.planned.take(ids, 0))
         coded = self.policy.review_exceptions(self.group, ids, cover, day)
         if coded is not None:
             self.except_indicators(coded.ids, coded.reasons, day)

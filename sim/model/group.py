@@ -199,7 +199,7 @@ class PracticeGroup:
         absent = ids[missed]
         self.by_role("dna", absent, roles[missed])
         seen = ids[came]
-        self.deliver(seen, self.recall.cover[seen], day, roles[came])
+        self.deliver(seen, self.recall.cover.take(seen, 0), day, roles[came])
         self.desk.no_response(absent, day)
 
     # --------------------------------------------------------------- reviews
@@ -212,7 +212,7 @@ class PracticeGroup:
             return
         care = self.care
         self.health_model.accrue(self.pop, self.clinical, care.reviewed_or_joined(ids), ids, day)  # exposure before the review
-        cover = cover & self.pop.has[ids]
+        cover = cover & self.pop.has.take(ids, 0)
         rows, cols = cover.nonzero()
         who = ids[rows]
         care.last_delivered[who, cols] = day

@@ -84,7 +84,7 @@ class RecallState:
 
     def invitations_in_year(self, ids: np.ndarray, day: int) -> np.ndarray:
         """Invitations each patient had in the 12 months up to ``day`` (counted up to ``INVITATION_LOG``)."""
-        return (self.invited_days[ids] > day - DAYS_PER_YEAR).sum(axis=1)
+        return (self.invited_days.take(ids, 0) > day - DAYS_PER_YEAR).sum(axis=1)
 
     def reset(self, rows: np.ndarray) -> None:
         """Blank state for rows taken by new registrants."""

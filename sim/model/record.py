@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.vocabulary import CONDITIONS
 from sim.engine.clock import DAYS_PER_YEAR, NEVER
+from sim.model.rows import take_rows
 
 
 class CareRecord:
@@ -41,8 +42,8 @@ class CareRecord:
     def reviewed_or_joined(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Day from which each register condition's review gap runs: the last review, or,
         if never reviewed here, the diagnosis or the registration, whichever is later."""
-        last = self.last_delivered[rows]
-        joined = np.maximum(self.diagnosed[rows], self.registered[rows][:, None])
+        last = take_rows(self.last_delivered, rows)
+        joined = np.maximum(take_rows(self.diagnosed, rows), self.registered[rows][:, None])
         return np.where(last == NEVER, joined, last)
 
     def open(self, rows: np.ndarray, day: int) -> None:

@@ -237,7 +237,7 @@ class Policy(ABC):
             for role, minutes in self.params.review_minutes.items():
                 self._minutes_by_role[self.role_index[role]] = minutes
         base = self._minutes_by_role[roles]
-        if np.any(base <= 0):
+        if np.count_nonzero(base <= 0):
             missing = sorted({self.scenario.roles[r] for r in roles[base <= 0]})
             raise ValueError(f"review_minutes has no entry for role(s) {missing}")
         return base + self.params.extra_condition_minutes * np.maximum(n_conditions - 1, 0)

@@ -123,9 +123,10 @@ class QofRecall(Policy):
         priority = recall.priority[ids]
         limit = np.where(priority, push.letters_max if push else self.params.letters_max, self.params.letters_max)
         again = recall.letters[ids] < limit
-        cover = recall.cover[ids]
+        cover = recall.cover.take(ids, 0)
         nxt = year_start(financial_year(day) + 1)
-        next_due = np.where(cover, np.maximum(recall.due[ids], nxt), recall.due[ids])
+        due = recall.due.take(ids, 0)
+        next_due = np.where(cover, np.maximum(due, nxt), due)
         excepted = None
         if self.params.exception_reporting:
             a_ok = recall.invitations_in_year(ids, day) >= A_INVITATIONS
@@ -135,7 +136,7 @@ class QofRecall(Policy):
         return NonResponse(letter=again, contact=np.zeros(len(ids), dtype=bool), next_due=next_due, excepted=excepted)
 
     def next_due(self, practice: PracticeView, ids: np.ndarray, cover: np.ndarray, day: int) -> np.ndarray:
-        return np.where(cover, day + self._interval, practice.recall.due[ids])
+        return np.where(cover, day + self._interval, practice.recall.due.take(ids, 0))
 
     def longest_cycle_days(self) -> int:
         return self._interval
