@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.vocabulary import CONDITIONS
 from sim.engine.clock import DAYS_PER_YEAR, NEVER
-from sim.model.rows import take_rows
+from sim.engine.arrays import take_rows
 
 
 class CareRecord:
