@@ -9,7 +9,7 @@ import sim.model.clinical.health as health
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
-from sim.model.county import build_federation, list_sizes
+from sim.model.county import build_federation
 from sim.model.group import PracticeGroup
 from sim.model.practice import Practice
 from sim.experiment.runner import run_scenario

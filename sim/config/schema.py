@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from sim.config.clinical import ClinicalSpec
 from sim.config.county import DeprivationSpec, RegimeSpec, SchemeSpec
