@@ -28,36 +28,25 @@ def any_by_row(mask: np.ndarray) -> np.ndarray:
         return mask.any(axis=1)
     if mask.flags.c_contiguous:
         width = next(w for w in (8, 4, 2, 1) if k % w == 0)
-        words = mask.view(f"u{width}")
-        out = words[:, 0].copy()
-        for j in range(1, words.shape[1]):
-            out |= words[:, j]
-        return out != 0
-    out = mask[:, 0].copy()
-    for j in range(1, k):
-        out |= mask[:, j]
-    return out
+        return _combine_columns(mask.view(f"u{width}"), np.bitwise_or) != 0
+    return _combine_columns(mask, np.logical_or)
 
 
 def min_by_row(values: np.ndarray) -> np.ndarray:
     """``values.min(axis=1)`` of a 2-D array with at least one column."""
-    n, k = values.shape
-    if n < TALL:
-        return values.min(axis=1)
-    out = values[:, 0].copy()
-    for j in range(1, k):
-        np.minimum(out, values[:, j], out=out)
-    return out
+    return values.min(axis=1) if len(values) < TALL else _combine_columns(values, np.minimum)
 
 
 def max_by_row(values: np.ndarray) -> np.ndarray:
     """``values.max(axis=1)`` of a 2-D array with at least one column."""
-    n, k = values.shape
-    if n < TALL:
-        return values.max(axis=1)
+    return values.max(axis=1) if len(values) < TALL else _combine_columns(values, np.maximum)
+
+
+def _combine_columns(values: np.ndarray, combine: np.ufunc) -> np.ndarray:
+    """``combine`` applied across the columns of ``values``, one whole column at a time."""
     out = values[:, 0].copy()
-    for j in range(1, k):
-        np.maximum(out, values[:, j], out=out)
+    for j in range(1, values.shape[1]):
+        combine(out, values[:, j], out=out)
     return out
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine.arrays import any_by_row
 from sim.config.schema import Scenario
+from sim.engine.arrays import any_by_row
 from sim.engine.capacity import ACUTE, REVIEW, WORK_OF, AppointmentBook
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR, year_end
 from sim.measures.snapshots import control_snapshot, register_snapshot

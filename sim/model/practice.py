@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from sim.engine.arrays import any_by_row, max_by_row
 from sim.config.clinical import FACTORS
 from sim.config.schema import Scenario
+from sim.engine.arrays import any_by_row, max_by_row
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase, previous_working_day
 from sim.engine.streams import Streams

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.arrays import take_rows
 from sim.vocabulary import CONDITIONS
 from sim.engine.clock import DAYS_PER_YEAR, NEVER
-from sim.engine.arrays import take_rows
 
 
 class CareRecord:

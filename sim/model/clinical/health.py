@@ -26,9 +26,9 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.engine.arrays import any_by_row, min_by_row, take_rows
 from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
 from sim.config.schema import Scenario
+from sim.engine.arrays import any_by_row, min_by_row, take_rows
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.engine.streams import Streams
 from sim.model.clinical.state import ClinicalState

@@ -18,11 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.clinical import FACTORS, ClinicalSpec
+from sim.engine.arrays import take_rows
 from sim.engine.clock import DAYS_PER_YEAR
 from sim.engine.streams import PersonDraws
 from sim.model.clinical.effects import TrueEffects
 from sim.model.population import Population
-from sim.engine.arrays import take_rows
 from sim.vocabulary import CONDITIONS
 
 

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from sim.engine.arrays import any_by_row
 from sim.config.clinical import FACTORS
+from sim.engine.arrays import any_by_row
 from sim.engine.clock import Phase, financial_year, months, year_end, year_start
 from sim.model.decisions import Booking, Exceptions, IndicatorExceptions, Invitation, NonResponse
 from sim.model.policies.base import Activity, Policy, PolicyParams, Probability

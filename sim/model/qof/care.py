@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.arrays import any_by_row
 from sim.config.clinical import FACTORS
+from sim.engine.arrays import any_by_row
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, financial_year, year_start
 from sim.model.qof.indicators import OUTCOME, TREATMENT, Indicators
 from sim.vocabulary import CONDITIONS, FRAILTY, ITEMS
