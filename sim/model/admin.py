@@ -31,7 +31,7 @@ from itertools import count
 
 import numpy as np
 
-from sim.config.contract import CLINICIAN, NON_CLINICAL_ROLES, AdminSpec, ScheduledAdmin
+from sim.config.contract import CLINICIAN, NON_CLINICAL_ROLES, AdminSpec, AdminTask, ScheduledAdmin
 from sim.engine.clock import DAYS_PER_MONTH
 from sim.model.decisions import AdminWork
 from sim.model.ledger import Ledger
@@ -58,6 +58,8 @@ class AdminClerk:
         self.spec = spec
         self.ledger = ledger
         self.roles = roles
+        self._tasks: dict[str, list[AdminTask]] = {unit: [t for t in tasks if t.minutes] for unit, tasks in spec.per_unit.items()}
+        """Tasks of each unit that take any minutes."""
 
     def count(self, unit: str, n: float | np.ndarray, roles: np.ndarray | None = None) -> None:
         """``n`` units of ``unit`` took place.
@@ -65,30 +67,27 @@ class AdminClerk:
         With ``roles`` (role index per entry), ``n`` gives the units of each entry, so
         ``clinician`` tasks are charged to the role that did the work.
         """
-        for task in self.spec.per_unit.get(unit, ()):  # type: ignore[call-overload]
-            if task.minutes == 0:
-                continue
-            if task.role != CLINICIAN:
-                total = float(n) if isinstance(n, (int, float)) else float(np.sum(n))
-                self.ledger.admin(task.role, task.purpose, total * task.minutes)
-                continue
-            if roles is None:
-                raise ValueError(f"admin per {unit}: a 'clinician' task needs the roles that did the work")
-            units = np.bincount(roles, weights=np.broadcast_to(n, roles.shape), minlength=len(self.roles))
-            for r in np.flatnonzero(units):
-                self.ledger.admin(self.roles[r], task.purpose, float(units[r]) * task.minutes)
+        if not self._tasks.get(unit):
+            return
+        total = float(n) if isinstance(n, (int, float)) else float(np.sum(n))
+        by_role = None if roles is None else np.bincount(roles, weights=np.broadcast_to(n, roles.shape), minlength=len(self.roles))
+        self._charge(unit, total, by_role)
 
     def count_by_role(self, unit: str, units: np.ndarray) -> None:
         """``units[r]`` units of ``unit`` done by role ``r`` (whole numbers), as :meth:`count` with
         a role per entry charges them."""
-        for task in self.spec.per_unit.get(unit, ()):  # type: ignore[call-overload]
-            if task.minutes == 0:
-                continue
+        self._charge(unit, float(units.sum()), units)
+
+    def _charge(self, unit: str, total: float, by_role: np.ndarray | None) -> None:
+        """Minutes of each task per ``unit``: ``total`` units, or for ``clinician`` tasks ``by_role``."""
+        for task in self._tasks.get(unit, ()):
             if task.role != CLINICIAN:
-                self.ledger.admin(task.role, task.purpose, float(units.sum()) * task.minutes)
+                self.ledger.admin(task.role, task.purpose, total * task.minutes)
                 continue
-            for r in units.nonzero()[0].tolist():
-                self.ledger.admin(self.roles[r], task.purpose, float(units[r]) * task.minutes)
+            if by_role is None:
+                raise ValueError(f"admin per {unit}: a 'clinician' task needs the roles that did the work")
+            for r in by_role.nonzero()[0].tolist():
+                self.ledger.admin(self.roles[r], task.purpose, float(by_role[r]) * task.minutes)
 
     def record(self, work: AdminWork) -> None:
         """Administrative work a regime decided on (e.g. a scheduled report)."""
