@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import sim.experiment.runner
 from conftest import BASE, QOF, SCENARIOS
 from sim.cli import main
 from sim.config import LoadedScenario, ScenarioError, load_scenario
-from sim.config.loader import read_tree, split_provenance
+from sim.config.loader import _FastStrictLoader, _StrictLoader, read_tree, split_provenance
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -43,6 +44,15 @@ def test_every_shipped_scenario_loads(path: Path):
     assert isinstance(loaded, LoadedScenario)
     assert loaded.scenario.name == path.stem
     assert loaded.make_policy().name == loaded.scenario.regime.policy
+
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_libyaml_and_pure_python_parsers_read_each_file_alike(path: Path):
+    """Files are parsed by libyaml for speed; the pure-Python parser (used for error messages) reads them the same."""
+    text = path.read_text()
+    assert yaml.load(text, Loader=_FastStrictLoader) == yaml.load(text, Loader=_StrictLoader)
+    assert issubclass(_FastStrictLoader, yaml.CSafeLoader), "PyYAML without libyaml: scenario files load slowly"
 
 
 def test_county_scenarios_differ_only_in_regime():
