@@ -16,8 +16,9 @@ FULL = os.environ.get("QOFSIM_FULL", "0") == "1"
 
 SMALL_RUN = {"years": 2, "practices.list_size_mean": 1000}
 """Small: a 1,000-patient practice for 2 years (seconds per run)."""
-FULL_RUN = {"years": 10, "practices.list_size_mean": 7100, "measures.warmup_years": 1}
-"""Full: a typical 7,100-patient practice for 10 years after a 1-year warm-up."""
+FULL_RUN = {"years": 10, "practices.list_size_mean": 7100}
+"""Full: a typical 7,100-patient practice for 10 years after the scenarios' warm-up (3 years: a sweep, like a
+comparison, refuses one shorter than the longest review cycle compared)."""
 
 
 KEY_PARAMETERS = [

@@ -21,7 +21,7 @@
 
 # %%
 # Size switch: small by default (1,000 patients, 2 years, 2 replications: under a minute).
-# FULL = True (or QOFSIM_FULL=1): 7,100 patients, 10 years after a year's warm-up, 10 replications.
+# FULL = True (or QOFSIM_FULL=1): 7,100 patients, 10 years after the 3-year warm-up, 10 replications.
 from _common import FULL, OPTOUT, QOF, output, run_overrides
 
 MY_SCENARIO = OPTOUT

@@ -24,7 +24,7 @@
 # %%
 # Size switch: small by default (a 1,000-patient practice, 2 years, 1 replication: about a
 # minute on 2 cores). FULL = True (or QOFSIM_FULL=1): a 7,100-patient practice for 10 years
-# after a year's warm-up, 5 replications (roughly an hour on 2 cores).
+# after the 3-year warm-up, 5 replications (over an hour on 2 cores).
 from _common import FULL, KEY_PARAMETERS, OPTOUT, QOF, output, run_overrides
 
 REPLICATIONS = range(5) if FULL else range(1)

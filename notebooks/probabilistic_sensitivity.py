@@ -23,7 +23,7 @@
 # %%
 # Size switch: small by default (12 parameter sets, 1,000 patients, 2 years: a couple of
 # minutes on 2 cores). FULL = True (or QOFSIM_FULL=1): 500 sets, 7,100 patients, 10 years after
-# a year's warm-up, 2 replications (use Dask for this size).
+# the 3-year warm-up, 2 replications (use Dask for this size).
 from _common import FULL, OPTOUT, QOF, output, run_overrides
 
 SETS = 500 if FULL else 12

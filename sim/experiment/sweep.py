@@ -26,6 +26,7 @@ from sim.config import LoadedScenario, load_scenario
 from sim.experiment.schedulers import execute
 from sim.config.registry import Parameter, uncertain
 from sim.experiment.runner import run_scenario
+from sim.experiment.warmup import check_warmup
 from sim.measures.summary import headline
 
 KEY_DIFFERENCES = {
@@ -86,13 +87,17 @@ def sweep(
 ) -> pd.DataFrame:
     """Run every scenario for every sample (row of ``samples``) and replication.
 
-    ``overrides`` apply to every run (e.g. a smaller practice for a quick look).
+    ``overrides`` apply to every run (e.g. a smaller practice for a quick look). As in a
+    comparison, the warm-up must cover the longest review cycle of every scenario and be the
+    same in each (:func:`~sim.experiment.warmup.check_warmup`; raises ScenarioError before any run).
     Returns a long table: sample, scenario, replication, measure, value. Columns of
     ``samples`` that are not field paths (such as ``label``) are carried along.
     """
     base = overrides or {}
     paths = [str(p) for p in scenarios]
-    allowed = {p: {x.path for x in uncertain(load_scenario(p, base))} for p in paths}
+    loaded = [load_scenario(p, base) for p in paths]
+    check_warmup(loaded)  # measured years past every regime's start-up, the same in each scenario (paired)
+    allowed = {p: {x.path for x in uncertain(scenario)} for p, scenario in zip(paths, loaded, strict=True)}
     params = [c for c in samples.columns if "." in c]
     calls = []
     for i, row in enumerate(samples[params].to_dict("records")):
