@@ -67,7 +67,16 @@ def test_replacing_a_folder_swaps_it_whole(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["new.txt"]
 
 
-def test_ctrl_c_is_held_until_a_save_ends(tmp_path: Path):
+@pytest.fixture
+def ctrl_c_as_in_a_terminal() -> Iterator[None]:
+    """Python's own SIGINT handler, as when started from a terminal: a test run started in the
+    background ('make test &') inherits SIGINT ignored, and Ctrl-C would then never arrive."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_is_held_until_a_save_ends(tmp_path: Path, ctrl_c_as_in_a_terminal: None):
     """Ctrl-C during the save of a finished replication lands after it: the replication is kept whole."""
     def fill(tmp: Path) -> None:
         (tmp / "a.txt").write_text("a")

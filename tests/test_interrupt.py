@@ -22,6 +22,11 @@ def scenario(folder: Path, name: str, years: int, list_size: int) -> Path:
     return path
 
 
+def _default_ctrl_c() -> None:
+    """SIGINT as from a terminal, even if this test run was started in the background ('&'), which ignores it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def finished(out: Path, name: str) -> list[Path]:
     return sorted(out.glob(f".cache/*/{name}-*/rep-*/done.json"))
 
@@ -33,7 +38,9 @@ def test_ctrl_c_stops_quickly_quietly_and_keeps_finished_replications(tmp_path: 
     fast, slow = scenario(tmp_path, "fast", 1, 600), scenario(tmp_path, "slow", 10, 8000)
     out = tmp_path / "results"
     command = [sys.executable, "-m", "sim.cli", "compare", str(fast), str(slow), "--name", "pair", "-w", "2", "-o", str(out), "-q"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=_default_ctrl_c,
+    )
     try:
         deadline = time.monotonic() + 120
         while not finished(out, "fast") and proc.poll() is None and time.monotonic() < deadline:
