@@ -11,8 +11,6 @@ registrations the group's health step reports to it), flu clinics and its ledger
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Generator, Mapping
 from typing import Any, Protocol
 
@@ -226,14 +224,15 @@ class Practice:
         total = sum(counts)
         if total == 0:
             return
-        leads = self.streams["booking"].exponential(mean_lead, total).tolist()  # roles in order
+        leads = self.streams["booking"].exponential(mean_lead, total).astype(np.int64)  # whole days (floor); roles in order
         diary, first = self._diary, day + 1
         end = 0
         for role, n in enumerate(counts):
             if n:
                 start, end = end, end + n
-                for lead, k in Counter(map(math.floor, leads[start:end])).items():
-                    diary.setdefault(first + lead, {}).setdefault(role, []).append((day, k))
+                asked = np.bincount(leads[start:end])  # requests for each day ahead
+                for lead in asked.nonzero()[0].tolist():
+                    diary.setdefault(first + lead, {}).setdefault(role, []).append((day, int(asked[lead])))
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""

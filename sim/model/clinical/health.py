@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from scipy import special
 
 from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
 from sim.config.schema import Scenario
@@ -293,7 +294,7 @@ class Fate:
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return special.expit(x)  # 1 / (1 + exp(-x)) in one pass over x
 
 
 class IncidenceCurve:
