@@ -91,7 +91,6 @@ class QofCare:
         own = np.array([s.completeness if s.completeness is not None else np.nan for s in indicators.specs])
         self.completeness = np.where(np.isnan(own), by_kind[np.maximum(indicators.item, 0)], own)
         """Chance a review does each indicator's item: the indicator's own, else by item kind."""
-        self._plain = np.flatnonzero(~indicators.restricted)
         self._restricted = np.flatnonzero(indicators.restricted)
         self.member = np.zeros((n, len(indicators)), dtype=bool)
         """Cached indicator populations ``[patient, indicator]`` for review-time decisions (see :meth:`refresh`)."""
@@ -153,11 +152,10 @@ class QofCare:
         diagnoses, deaths and moves change registers; ages change slowly). Registers, ages and
         CHADS2 are read once for every indicator."""
         p = _Patients(self, day, rows)
-        plain = self._plain
-        cells = np.ix_(rows, plain) if isinstance(rows, np.ndarray) else (rows, plain)
-        self.member[cells] = p.has[:, self.ind.condition[plain]] & p.active[:, None]
+        member = p.has[:, self.ind.condition] & p.active[:, None]  # right for every indicator but the restricted
         for i in self._restricted:
-            self.member[rows, i] = self._eligible(int(i), p)
+            member[:, i] = self._eligible(int(i), p)
+        self.member[rows] = member  # whole rows: one copy, not a scatter over columns
 
     def _treatable(self, rows: np.ndarray, cover: np.ndarray | None = None) -> np.ndarray:
         """``[rows, treatments]``: in some treatment indicator (of a covered condition) that needs
