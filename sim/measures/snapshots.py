@@ -70,16 +70,15 @@ def control_snapshot(practice: Practice, day: int) -> list[dict[str, object]]:
     """
     pop, care = practice.pop, practice.care
     rows: list[dict[str, object]] = []
-    factors = {}
+    levels: np.ndarray | None = None
     for i, spec in enumerate(practice.scenario.indicators):
         if spec.factor is None or spec.target is None:
             continue
         k = practice.indicators.condition[i]
         members = np.flatnonzero(pop.has[:, k] & pop.active)
-        j = practice.indicators.factor[i]
-        if j not in factors:
-            factors[j] = practice.clinical.levels(slice(None), day)[:, j]
-        true = factors[j][members]
+        if levels is None:
+            levels = practice.clinical.levels(slice(None), day)  # every factor at once
+        true = levels[members, practice.indicators.factor[i]]
         since = day - spec.window_months * DAYS_PER_MONTH
         recorded = (care.last_recorded[members, i] >= since) & (care.recorded_value[members, i] <= spec.target)
         rows.append(
