@@ -12,6 +12,7 @@ registrations the group's health step reports to it), flu clinics and its ledger
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -230,9 +231,9 @@ class Practice:
         for role, n in enumerate(counts):
             if n:
                 start, end = end, end + n
-                asked = np.bincount(leads[start:end])  # requests for each day ahead
-                for lead in asked.nonzero()[0].tolist():
-                    diary.setdefault(first + lead, {}).setdefault(role, []).append((day, int(asked[lead])))
+                for lead, k in enumerate(np.bincount(leads[start:end]).tolist()):  # requests for each day ahead
+                    if k:
+                        diary.setdefault(first + lead, {}).setdefault(role, []).append((day, k))
 
     def _release_diary(self, day: int) -> None:
         """Requests for a chosen day join the queue on it (or the next working day); waits count from asking."""
@@ -244,7 +245,7 @@ class Practice:
                 else:
                     waiting[role] = counts
         for role, counts in waiting.items():  # one request per role, patients in order of asking
-            total = sum(k for _, k in counts)
+            total = sum(map(itemgetter(1), counts))
             self.books[role].book(Request(day, ACUTE, self, count=total, unit=self._minutes[role], asked=counts[0][0], asked_counts=counts))
 
     def _same_day(self, n: int, minutes: float, role: int) -> None:
