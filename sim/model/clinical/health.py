@@ -258,18 +258,19 @@ class HealthModel:
         patient's death or move (``end``, a share of the step).
         """
         curve = self.incidence
+        on = curve.columns  # registers events do not add
         years = days / DAYS_PER_YEAR
         age = (pop.age[ids] + (day - days) / DAYS_PER_YEAR)[:, None]  # at the start of the step ending on ``day``
-        logit = self.intercepts[ids] + curve.sd * pop.latent[ids, None]
+        logit = self.intercepts[np.ix_(ids, on)] + curve.sd * pop.latent[ids, None]
         before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
         after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
-        p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1) * curve.by_curve
-        draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))
-        rows, cols = np.nonzero((draws < p) & ~pop.has[ids])  # few: the time in the step is needed for these alone
+        p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1)
+        draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))[:, on]
+        rows, cols = np.nonzero((draws < p) & ~pop.has[np.ix_(ids, on)])  # few: the time in the step is needed for these alone
         with np.errstate(divide="ignore", invalid="ignore"):
             when = np.log1p(-draws[rows, cols]) / np.log1p(-p[rows, cols])  # share of the step, as for events (constant hazard)
         before_end = when <= end[rows]
-        rows, cols = rows[before_end], cols[before_end]
+        rows, cols = rows[before_end], on[cols[before_end]]
         for k in np.unique(cols).tolist():
             keeper.diagnose(ids[rows[cols == k]], int(k), day)
 
@@ -298,16 +299,18 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 
 
 class IncidenceCurve:
-    """Per-condition constants of the prevalence curve, as row vectors over conditions (the intercepts,
-    which vary with a practice's deprivation, are the health model's per row)."""
+    """Per-condition constants of the prevalence curve, as row vectors over the conditions it diagnoses
+    (the intercepts, which vary with a practice's deprivation, are the health model's per row)."""
 
     def __init__(self, scenario: Scenario) -> None:
         spec = scenario.population
         conds = [spec.conditions[c] for c in CONDITIONS]
         trend = scenario.clinical.incidence_trend
         by_event = {ev.adds_register for ev in scenario.clinical.events.values() if ev.adds_register}
+        self.columns = np.array([k for k, c in enumerate(CONDITIONS) if c not in by_event], dtype=np.int64)
+        """Conditions diagnosed through the curve; the others grow through events only."""
+        on = self.columns
         self.sd = spec.multimorbidity_sd
-        self.slope = np.array([c.age_slope for c in conds])[None, :]
-        self.min_age = np.array([c.min_age for c in conds])[None, :]
-        self.trend = np.array([trend.get(c, 0.0) for c in CONDITIONS])[None, :]
-        self.by_curve = np.array([c not in by_event for c in CONDITIONS])[None, :]
+        self.slope = np.array([c.age_slope for c in conds])[None, on]
+        self.min_age = np.array([c.min_age for c in conds])[None, on]
+        self.trend = np.array([trend.get(c, 0.0) for c in CONDITIONS])[None, on]
