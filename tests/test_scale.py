@@ -7,6 +7,7 @@ import pandas as pd
 from conftest import SCENARIOS
 from sim.config import load_scenario
 from sim.experiment.runner import BATCH_PATIENTS, batches, run_scenario
+from sim.experiment.schedulers import slots
 from sim.model.county import federation_plan, list_sizes
 
 ENGLAND = SCENARIOS / "qof_england.yaml"
@@ -53,3 +54,16 @@ def test_batches_share_out_every_federation_once_and_evenly():
     assert large < 1.03 * small
     assert len(batches(county, 4, 2)) == 2, "four replications at once keep two workers busy with two batches each"
     assert len(batches(county, 1, 8)) == 8, "eight idle workers: smaller batches"
+
+
+def test_a_run_on_a_dask_cluster_is_split_for_the_cluster_not_this_machine():
+    """Given a cluster's address and no worker count, batches keep every one of the cluster's
+    worker threads busy (three here, on a two-core machine); a worker count given still rules."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=3, threads_per_worker=1, processes=False, protocol="tcp://", dashboard_address=None) as cluster:
+        assert slots(cluster.scheduler_address) == 3
+        assert slots(cluster.scheduler_address, 2) == 2
+    assert slots("serial", 8) == 1
+    county = load_scenario(SCENARIOS / "qof_county.yaml")
+    assert len(batches(county, 1, 3)) == 3

@@ -28,7 +28,7 @@ from sim.config import LoadedScenario
 from sim.model.county import federation_plan
 from sim.experiment.assembly import Assembly
 from sim.experiment.files import atomic_folder, interrupts_held
-from sim.experiment.schedulers import execute
+from sim.experiment.schedulers import execute, slots
 from sim.experiment.runner import RunResult, batches, run_batch
 
 
@@ -121,7 +121,8 @@ def run_experiment(
     """Simulate every scenario for every replication, reusing finished ones; one result per scenario."""
     plans = {s.name: len(federation_plan(s)) for s in scenarios}
     todo = [(s, r) for s in scenarios for r in replications if not cache.has(s, r)]
-    split = {s.name: batches(s, len(todo), 1 if scheduler == "serial" else workers) for s in scenarios}
+    at_once = slots(scheduler, workers)
+    split = {s.name: batches(s, len(todo), at_once) for s in scenarios}
     calls = [((i, r, tuple(batch)), (s, r, batch)) for i, (s, r) in enumerate(todo) for batch in split[s.name]]
     pending: dict[int, Assembly] = {}
     started = time.perf_counter()

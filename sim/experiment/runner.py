@@ -28,7 +28,7 @@ from sim.engine.clock import DAYS_PER_YEAR
 from sim.measures.recorder import FederationResult, Recorder
 from sim.model.county import FederationModel, build_federations, federation_plan, list_sizes
 from sim.experiment.assembly import Assembly, FederationPieces, Task, fold
-from sim.experiment.schedulers import execute
+from sim.experiment.schedulers import execute, slots
 from sim.model.practice import Practice
 
 
@@ -153,7 +153,7 @@ def run_scenario(
     tasks = tasks_for(loaded, replications)
     start = time.perf_counter()
     assembly = Assembly(loaded, tasks)
-    plan = batches(loaded, len(replications), 1 if scheduler == "serial" else workers)
+    plan = batches(loaded, len(replications), slots(scheduler, workers))
     calls = [((r, tuple(batch)), (loaded, r, batch)) for r in replications for batch in plan]
     with tqdm(total=len(tasks), desc=loaded.name, unit="federation", disable=not progress, leave=False) as bar:
         for (replication, batch), results in execute(run_batch, calls, scheduler, workers):

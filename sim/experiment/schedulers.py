@@ -22,6 +22,25 @@ def check_scheduler(name: str) -> str:
     raise ValueError(f"unknown scheduler {name!r}: use one of {', '.join(SCHEDULERS)} or a Dask address tcp://host:port")
 
 
+def slots(scheduler: str, workers: int | None = None) -> int:
+    """How many tasks run at once: what splitting a run into batches should keep busy.
+
+    One serially; ``workers`` if given; else every worker thread of a running Dask
+    cluster (asked of it: a big cluster is not this machine), or this machine's cores.
+    """
+    check_scheduler(scheduler)
+    if scheduler == "serial":
+        return 1
+    if workers:
+        return workers
+    if scheduler.startswith(("tcp://", "tls://")):
+        from dask.distributed import Client
+
+        with Client(scheduler) as client:
+            return max(1, sum(client.nthreads().values()))
+    return os.cpu_count() or 1
+
+
 def execute(
     fn: Callable[..., Any],
     tasks: Sequence[tuple[Hashable, tuple[Any, ...]]],
