@@ -149,6 +149,10 @@ def _sweep_parser(sub: Any) -> None:
     sweep.add_argument("-w", "--workers", type=_positive, default=None, help="worker processes (default: all cores; 1 = serial)")
     sweep.add_argument("--scheduler", type=_scheduler, default="processes", help=SCHEDULER_HELP)
     sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=OVERRIDE_HELP)
+    sweep.add_argument(
+        "--warmup-years", type=int, default=None,
+        help="years simulated before measuring (default: the scenarios' measures.warmup_years); at least the longest review cycle of any scenario swept",
+    )
     sweep.add_argument("-o", "--out", type=Path, default=Path("results"), metavar="FOLDER", help="results folder (default: results/)")
     sweep.add_argument("--name", default="sweep", help="file name under --out: NAME.parquet and NAME.samples.csv (default: sweep)")
     sweep.add_argument("--output", type=Path, default=None, help=argparse.SUPPRESS)  # before 0.2: the .parquet file itself
@@ -358,8 +362,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.sweep import sweep
 
     folder, name = _sweep_destination(args)
-    _load_all(args.scenarios, args.overrides)
-    overrides = _overrides(args.overrides)
+    _load_all(args.scenarios, _with_warmup(args))
+    overrides = _overrides(_with_warmup(args))
     samples = _sweep_samples(args, overrides)
     writable_folder(folder)
     results = sweep(args.scenarios, samples, range(args.replications), overrides, args.workers, args.scheduler, not args.quiet)

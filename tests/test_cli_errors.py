@@ -317,3 +317,10 @@ def test_no_traceback_from_the_real_command(tmp_path: Path):
     assert done.stderr.startswith(f"error: {path}: not UTF-8 text") and "Traceback" not in done.stderr
     assert sorted(tmp_path.iterdir()) == [path]
 
+
+
+def test_sweep_with_too_short_a_warmup_is_refused_and_names_the_option_that_fixes_it(tmp_path, capsys, monkeypatch):
+    """A sweep compares scenarios, so it takes --warmup-years like compare, and refuses one too short before any run."""
+    optout = SCENARIOS / "optout_practice.yaml"
+    outcome = cli(tmp_path, capsys, monkeypatch, "sweep", str(QOF), str(optout), "--psa", "2", "--warmup-years", "1", "-q")
+    rejected(outcome, "optout_practice.yaml: measures.warmup_years", "36 months", "--warmup-years 3")
