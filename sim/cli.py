@@ -362,8 +362,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.sweep import sweep
 
     folder, name = _sweep_destination(args)
-    _load_all(args.scenarios, _with_warmup(args))
-    overrides = _overrides(_with_warmup(args))
+    given = _with_warmup(args)
+    _load_all(args.scenarios, given)
+    overrides = _overrides(given)
     samples = _sweep_samples(args, overrides)
     writable_folder(folder)
     results = sweep(args.scenarios, samples, range(args.replications), overrides, args.workers, args.scheduler, not args.quiet)

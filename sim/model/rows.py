@@ -42,4 +42,3 @@ def row_blocks(sizes: Sequence[int]) -> list[slice]:
     """Consecutive row slices of parts of ``sizes`` rows."""
     ends = np.cumsum(sizes).tolist()
     return [slice(end - size, end) for size, end in zip(sizes, ends, strict=True)]
-

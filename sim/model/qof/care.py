@@ -26,7 +26,7 @@ import numpy as np
 from sim.config.clinical import FACTORS
 from sim.engine.arrays import any_by_row
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, financial_year, year_start
-from sim.model.qof.indicators import OUTCOME, TREATMENT, Indicators
+from sim.model.qof.indicators import OUTCOME, Indicators
 from sim.vocabulary import CONDITIONS, FRAILTY, ITEMS
 
 if TYPE_CHECKING:
@@ -82,9 +82,8 @@ class QofCare:
         self._needs = np.array([[name in _started(spec) for name in self.treatments] for spec in indicators.specs], dtype=bool)
         """Drugs a review starts for each indicator (of alternatives, the first listed)."""
         self._flu_conditions = np.unique(indicators.condition[indicators.flu])
-        self._treatment_inds = np.flatnonzero(indicators.kind == TREATMENT)
-        self._treatment_needs = self._needs[self._treatment_inds].astype(np.int32)
-        self._treatment_conditions = indicators.condition[self._treatment_inds]
+        self._treatment_needs = self._needs[indicators.treatment_ids].astype(np.int32)
+        self._treatment_conditions = indicators.condition[indicators.treatment_ids]
         self._start_probability = np.array([tr.start_probability for tr in self.spec.treatments.values()])
         self._record_probability = np.array([tr.record_probability for tr in self.spec.treatments.values()])
         by_kind = np.array([self.spec.item_completeness.get(item, 1.0) for item in ITEMS])
@@ -116,7 +115,7 @@ class QofCare:
             arr[rows] = NEVER
         self.on[rows] = False
         self.rx_recorded[rows] = False
-        for i in self._treatment_inds:
+        for i in self.ind.treatment_ids:
             self.contra[rows, i] = self.contraindicated_for(int(i), rows)
         self.refresh(day, rows)
         eligible = self._treatable(rows)
@@ -160,7 +159,7 @@ class QofCare:
     def _treatable(self, rows: np.ndarray, cover: np.ndarray | None = None) -> np.ndarray:
         """``[rows, treatments]``: in some treatment indicator (of a covered condition) that needs
         the drug, and able to take it. Uses the cached populations."""
-        member = self.member.take(rows, 0)[:, self._treatment_inds]
+        member = self.member.take(rows, 0)[:, self.ind.treatment_ids]
         if cover is not None:
             member &= cover[:, self._treatment_conditions]
         out = (member.astype(np.int32) @ self._treatment_needs) > 0

@@ -62,9 +62,6 @@ class Indicators:
         self.restricted_coded = self.restricted & self.coded_at_review
         self.since_diagnosis_ids = np.flatnonzero(self.since_diagnosis)
         # the same selections as column indices, for the coding done at every review
-        self.measurement_ids = np.flatnonzero(self.outcome)
-        """Indicators whose item is a risk-factor measurement, and (``measurement_factor``) the factor each codes."""
-        self.measurement_factor = self.factor[self.measurement_ids]
         self.process_coded_ids = np.flatnonzero(self.process_coded)
         self.restricted_coded_ids = np.flatnonzero(self.restricted_coded)
         self.since_diagnosis_condition = self.condition[self.since_diagnosis_ids]

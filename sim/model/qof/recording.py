@@ -37,7 +37,7 @@ def code_items(
         within = (diagnosed != NEVER) & (day <= diagnosed + ind.window_days[since])
         p[:, since] *= within
     done = p > 0
-    done[:, ind.measurement_ids] &= measured[:, ind.measurement_factor]
+    done[:, ind.outcome_ids] &= measured[:, ind.outcome_factor]  # an outcome's item is its factor's measurement
     process = ind.process_coded_ids
     pids, visits = practice.pop.pid[ids], care.visits[ids]  # draws at the patient's n-th review
     delivery = practice.streams.for_people("item_delivery", pids, visits).random((len(ids), ind.n_groups))
