@@ -18,6 +18,7 @@ import sim.model.clinical.health as health
 from conftest import OPTOUT, QOF
 from sim.config import load_scenario
 from sim.config.clinical import EVENTS, FACTORS
+from sim.engine import hashing
 from sim.engine.streams import PersonDraws, Streams
 from sim.experiment.runner import simulate_federation
 from sim.model.county import build_federation
@@ -210,3 +211,5 @@ def test_person_draws_are_the_documented_hash_however_the_call_is_made():
     np.testing.assert_array_equal(np.column_stack([one_occasion.random((4, 2)), one_occasion.random(4)]), want)
     per_person = PersonDraws(np.uint64(key), pids, np.full(4, occasion))
     np.testing.assert_array_equal(per_person.random((4, 3)), want)
+    people, slots = PersonDraws(np.uint64(key), pids, occasion).words(3)  # what compiled model code hashes
+    np.testing.assert_array_equal([[hashing.uniform(b, s) for s in slots] for b in people], want)

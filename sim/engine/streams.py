@@ -23,6 +23,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
+from sim.engine import hashing
+
 
 def _word(value: int) -> np.ndarray:
     """A constant 64-bit word as a 0-d array: NumPy applies one to an array faster than a NumPy scalar."""
@@ -32,8 +34,7 @@ def _word(value: int) -> np.ndarray:
 _M1 = _word(0xBF58476D1CE4E5B9)
 _M2 = _word(0x94D049BB133111EB)
 _GOLDEN = _word(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = (_word(s) for s in (30, 27, 31, 11))
-_HALF, _ULP = np.array(0.5), np.array(2.0**-53)
+_S30, _S27, _S31 = (_word(s) for s in (30, 27, 31))
 
 
 def stream_key(name: str) -> int:
@@ -42,7 +43,9 @@ def stream_key(name: str) -> int:
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser, in place: a bijection of 64-bit words with full avalanche."""
+    """SplitMix64's finaliser, in place: a bijection of 64-bit words with full avalanche
+    (in NumPy, for the few words of draw columns and per-person occasions; people's draws
+    are hashed by the compiled :mod:`sim.engine.hashing`, to the same bits)."""
     t = z >> _S30
     z ^= t
     z *= _M1
@@ -72,10 +75,10 @@ def _words(values: np.ndarray | int) -> np.ndarray:
     return np.atleast_1d(np.asarray(values, dtype=np.int64)).astype(np.uint64)
 
 
-def _occasion_word(occasion: np.ndarray | int) -> np.ndarray:
+def _occasion_words(occasion: np.ndarray | int) -> np.ndarray:
     """The mixed occasion: one word for a single occasion, else one per person."""
     if isinstance(occasion, (int, np.integer)):
-        return _word(_mix_int((int(occasion) + int(_GOLDEN)) & _MASK))
+        return np.array([_mix_int((int(occasion) + int(_GOLDEN)) & _MASK)], dtype=np.uint64)
     return _mix(_words(occasion) + _GOLDEN)
 
 
@@ -113,14 +116,9 @@ class PersonDraws:
     moves each person's value smoothly rather than reshuffling the numbers.
     """
 
-    def __init__(self, key: np.uint64 | np.ndarray, pids: np.ndarray, occasion: int) -> None:
+    def __init__(self, key: np.uint64 | np.ndarray, pids: np.ndarray, occasion: np.ndarray | int) -> None:
         self.n = len(pids)
-        # integer arrays wrap silently (only NumPy scalars warn), so no errstate is needed here
-        z = _words(pids) * _GOLDEN
-        z ^= key
-        z = _mix(z)
-        z ^= _occasion_word(occasion)
-        self._base = _mix(z)
+        self._base = hashing.person_words(_words(pids), np.uint64(key), _occasion_words(occasion))
         self._column = 0
 
     def _shape(self, size: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -142,12 +140,15 @@ class PersonDraws:
         k = shape[1] if len(shape) == 2 else 1
         words = _slot_words(self._column, k)
         self._column += k
-        z = _mix(self._base[:, None] ^ words if len(shape) == 2 else self._base ^ words[:1])
-        z >>= _S11
-        u = z.astype(np.float64)
-        u += _HALF
-        u *= _ULP
-        return u
+        u = hashing.uniforms(self._base, words)
+        return u if len(shape) == 2 else u.reshape(self.n)
+
+    def words(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(people's words, slot words)`` of the next ``k`` columns, for compiled code that draws
+        as it goes: ``hashing.uniform(people[i], slots[j])`` is ``random((n, k))[i, j]``."""
+        slots = _slot_words(self._column, k)
+        self._column += k
+        return self._base, slots
 
     def standard_normal(self, size: int | tuple[int, ...]) -> np.ndarray:
         return special.ndtri(self.random(size))

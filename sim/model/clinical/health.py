@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy import special
 
 from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
 from sim.config.schema import Scenario
 from sim.engine.arrays import any_by_row, min_by_row, take_rows
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.engine.streams import Streams
+from sim.model.clinical import compiled
 from sim.model.clinical.state import ClinicalState
 from sim.model.population import Population
 from sim.vocabulary import CONDITIONS
@@ -92,6 +92,8 @@ class Hazards:
         self.unit = np.array([FACTOR_UNIT[x] for x in FACTORS])
         self.coefficients = np.vstack([self.log_age, self.log_female, self.log_overdue, self.log_factor, self.log_condition])
         """Log hazard ratios ``[covariate, event]`` in the order :meth:`rates` stacks the covariates."""
+        event, factor, share, log_hr = zip(*self.partial) if self.partial else ((), (), (), ())
+        self._partial = (np.array(event, np.int64), np.array(factor, np.int64), np.array(share, float), np.array(log_hr, float))
 
     def rates(
         self, pop: Population, clinical: ClinicalState, overdue: np.ndarray, ids: np.ndarray, day: float | np.ndarray
@@ -104,12 +106,10 @@ class Hazards:
         z = (clinical.levels(ids, day, adherence) - self.reference) / self.unit
         z[np.isnan(z)] = 0.0  # absent factors contribute nothing (levels are finite or NaN)
         covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
-        h = self.base * np.exp(covariates @ self.coefficients) * take_rows(clinical.tendency, ids)
-        for j, f, share, log_hr in self.partial:
-            h[:, j] *= 1.0 - share + share * np.exp(log_hr * z[:, f])
-        h *= 1.0 - self.review_effect * adherence[:, None]
-        at_risk = self.any_eligible | (hasf @ self.eligible > 0)
-        return h * at_risk
+        return compiled.hazards(
+            covariates @ self.coefficients, self.base, clinical.tendency, ids, z, *self._partial, self.review_effect,
+            adherence, pop.has, self.eligible, self.any_eligible,
+        )
 
 
 class HealthModel:
@@ -152,7 +152,7 @@ class HealthModel:
         effects = clinical.effects
         if effects is not None:  # a virtual evaluation's injected truth, on the stretches from its start
             rates *= np.where(effects.acting(mid)[:, None], effects.hazard, 1.0)
-        self._exposure[ids] = self._exposure.take(ids, 0) + rates * ((day - start) / DAYS_PER_YEAR)[:, None]
+        compiled.accrue(self._exposure, ids, rates, (day - start) / DAYS_PER_YEAR)
         self._accrued_to[ids] = day
 
     def step(
@@ -255,22 +255,19 @@ class HealthModel:
         minimum age, most among the old and those at high latent risk. Registers
         that events add (an MI adds CHD) grow through those events instead, so
         they are not counted twice. A diagnosis counts only if it comes before the
-        patient's death or move (``end``, a share of the step).
+        patient's death or move (``end``, a share of the step). Computed in one compiled
+        pass (:func:`sim.model.clinical.compiled.new_diagnoses`).
         """
         curve = self.incidence
-        on = curve.columns  # registers events do not add
-        years = days / DAYS_PER_YEAR
-        age = (pop.age[ids] + (day - days) / DAYS_PER_YEAR)[:, None]  # at the start of the step ending on ``day``
-        logit = self.intercepts[np.ix_(ids, on)] + curve.sd * pop.latent[ids, None]
-        before = _logistic(logit + curve.slope * (age - 50) / 10) * (age >= curve.min_age)
-        after = _logistic(logit + curve.slope * (age + years - 50) / 10) * (age + years >= curve.min_age)
-        p = np.clip((after - before + curve.trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1)
-        draws = streams.for_people("incidence", pop.pid[ids], day).random((len(ids), pop.has.shape[1]))[:, on]
-        rows, cols = np.nonzero((draws < p) & ~pop.has[np.ix_(ids, on)])  # few: the time in the step is needed for these alone
-        with np.errstate(divide="ignore", invalid="ignore"):
-            when = np.log1p(-draws[rows, cols]) / np.log1p(-p[rows, cols])  # share of the step, as for events (constant hazard)
-        before_end = when <= end[rows]
-        rows, cols = rows[before_end], on[cols[before_end]]
+        on = curve.columns
+        start = pop.age[ids] + (day - days) / DAYS_PER_YEAR  # age at the start of the step ending on ``day``
+        people, slots = streams.for_people("incidence", pop.pid[ids], day).words(pop.has.shape[1])
+        new = compiled.new_diagnoses(
+            ids, start, pop.latent, self.intercepts, pop.has, end, on, curve.sd, curve.slope, curve.min_age, curve.trend,
+            days / DAYS_PER_YEAR, people, slots,
+        )
+        rows, cols = np.nonzero(new)
+        cols = on[cols]
         for k in np.unique(cols).tolist():
             keeper.diagnose(ids[rows[cols == k]], int(k), day)
 
@@ -294,10 +291,6 @@ class Fate:
         return np.minimum(self.end, 1.0)
 
 
-def _logistic(x: np.ndarray) -> np.ndarray:
-    return special.expit(x)  # 1 / (1 + exp(-x)) in one pass over x
-
-
 class IncidenceCurve:
     """Per-condition constants of the prevalence curve, as row vectors over the conditions it diagnoses
     (the intercepts, which vary with a practice's deprivation, are the health model's per row)."""
@@ -311,6 +304,6 @@ class IncidenceCurve:
         """Conditions diagnosed through the curve; the others grow through events only."""
         on = self.columns
         self.sd = spec.multimorbidity_sd
-        self.slope = np.array([c.age_slope for c in conds])[None, on]
-        self.min_age = np.array([c.min_age for c in conds])[None, on]
-        self.trend = np.array([trend.get(c, 0.0) for c in CONDITIONS])[None, on]
+        self.slope = np.array([c.age_slope for c in conds])[on]
+        self.min_age = np.array([c.min_age for c in conds], dtype=np.float64)[on]
+        self.trend = np.array([trend.get(c, 0.0) for c in CONDITIONS])[on]

@@ -1,0 +1,107 @@
+"""The health step's per-patient arithmetic, compiled (Numba).
+
+Every quarter each registered patient's new diagnoses are drawn from the prevalence
+curve: two logistic evaluations, a probability and a uniform per register. In NumPy
+that is a dozen passes over ``[patients, registers]`` arrays, each with its
+temporary; here it is one pass, each patient's numbers in registers. The formulas
+and their order of operations are those of the NumPy they replace (documented in
+:mod:`sim.model.clinical.health`), and the uniforms are the same bits as
+:meth:`~sim.engine.streams.PersonDraws.random`'s, so results do not change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from sim.engine.hashing import uniform
+
+
+@numba.njit(cache=True, inline="always")
+def _expit(x: float) -> float:  # pragma: no cover - compiled
+    return 1.0 / (1.0 + math.exp(-x))  # as scipy.special.expit
+
+
+@numba.njit(cache=True, error_model="numpy")
+def new_diagnoses(
+    ids: np.ndarray, age: np.ndarray, latent: np.ndarray, intercepts: np.ndarray, has: np.ndarray, end: np.ndarray,
+    columns: np.ndarray, sd: float, slope: np.ndarray, min_age: np.ndarray, trend: np.ndarray, years: float,
+    people: np.ndarray, slots: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Which of patients ``ids`` are diagnosed with each register of ``columns`` in the step.
+
+    ``age`` is each patient's age at the start of the step (by position in ``ids``); ``latent``,
+    ``intercepts`` and ``has`` are rows of the whole block; ``slope``, ``min_age`` and ``trend``
+    follow ``columns``. A patient not yet on a register joins it when the uniform of
+    ``(people[i], slots[register])`` falls below the step's incidence, and the time in the
+    step it implies comes no later than their death or move (``end``, a share of the step).
+    Returns ``[patients, columns]``.
+    """
+    n, c = ids.shape[0], columns.shape[0]
+    out = np.zeros((n, c), dtype=np.bool_)
+    for i in range(n):
+        r = ids[i]
+        start = age[i]
+        later = start + years
+        risk = sd * latent[r]
+        for j in range(c):
+            k = columns[j]
+            if has[r, k]:
+                continue
+            logit = intercepts[r, k] + risk
+            before = _expit(logit + slope[j] * (start - 50.0) / 10.0) if start >= min_age[j] else 0.0
+            after = _expit(logit + slope[j] * (later - 50.0) / 10.0) if later >= min_age[j] else 0.0
+            p = (after - before + trend[j] * years * after) / max(1.0 - before, 1e-9)
+            p = min(max(p, 0.0), 1.0)
+            u = uniform(people[i], slots[k])
+            if u < p and math.log1p(-u) / math.log1p(-p) <= end[i]:  # share of the step, as for events
+                out[i, j] = True
+    return out
+
+
+@numba.njit(cache=True)
+def hazards(
+    linear: np.ndarray, base: np.ndarray, tendency: np.ndarray, ids: np.ndarray, z: np.ndarray, partial_event: np.ndarray,
+    partial_factor: np.ndarray, partial_share: np.ndarray, partial_log_hr: np.ndarray, review_effect: np.ndarray,
+    adherence: np.ndarray, has: np.ndarray, eligible: np.ndarray, any_eligible: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Hazards ``[patients, events]`` from the linear predictor ``linear`` (covariates times log ratios).
+
+    ``base * exp(linear) * tendency``; ratios that act on a share of an event's hazard only;
+    reviews' protection ``1 - review_effect * adherence``; zero for events a patient is not at
+    risk of (none of their registers is eligible). ``tendency`` and ``has`` are rows of the block,
+    the rest follow ``ids``.
+    """
+    n, e = linear.shape
+    out = np.empty((n, e))
+    for i in range(n):
+        r = ids[i]
+        for j in range(e):
+            out[i, j] = base[j] * math.exp(linear[i, j]) * tendency[r, j]
+        for q in range(partial_event.shape[0]):
+            j = partial_event[q]
+            share = partial_share[q]
+            out[i, j] *= 1.0 - share + share * math.exp(partial_log_hr[q] * z[i, partial_factor[q]])
+        for j in range(e):
+            h = out[i, j] * (1.0 - review_effect[j] * adherence[i])
+            if not any_eligible[j]:
+                eligible_for_one = False
+                for k in range(has.shape[1]):
+                    if has[r, k] and eligible[k, j] > 0:
+                        eligible_for_one = True
+                        break
+                if not eligible_for_one:
+                    h = h * 0.0
+            out[i, j] = h
+    return out
+
+
+@numba.njit(cache=True)
+def accrue(exposure: np.ndarray, ids: np.ndarray, rates: np.ndarray, years: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Add ``rates * years`` (per patient of ``ids``) to their rows of ``exposure``, in place."""
+    for i in range(ids.shape[0]):
+        r = ids[i]
+        for j in range(rates.shape[1]):
+            exposure[r, j] = exposure[r, j] + rates[i, j] * years[i]

@@ -1,0 +1,103 @@
+"""The compiled health-step kernels against the NumPy formulas they replaced.
+
+:mod:`sim.model.clinical.compiled` does in one pass what the health step did in a dozen
+array passes. Here the array formulas are written out again, as a reader would check them
+against the module docstring of :mod:`sim.model.clinical.health`, and both are run on random
+patients, including the edges (ages either side of a register's minimum, every register
+held, none held, incidence of 0 and of 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import special
+
+from sim.engine import hashing
+from sim.engine.streams import Streams
+from sim.model.clinical import compiled
+
+N, K = 2_000, 6
+
+
+def _patients(seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {
+        "ids": np.sort(rng.choice(N + 50, N, replace=False)),
+        "age": rng.uniform(0, 100, N),
+        "latent": rng.standard_normal(N + 50),
+        "intercepts": rng.normal(-3, 2, (N + 50, K)),
+        "has": rng.random((N + 50, K)) < 0.3,
+        "end": np.where(rng.random(N) < 0.1, rng.random(N), np.inf),
+    }
+
+
+def _incidence_in_numpy(p: dict, columns, slope, min_age, trend, years, u):
+    """The step's new diagnoses as the array code computed them (``u`` is ``random((n, K))``)."""
+    ids, age = p["ids"], p["age"][:, None]
+    logit = p["intercepts"][np.ix_(ids, columns)] + 0.8 * p["latent"][ids, None]
+    before = special.expit(logit + slope * (age - 50) / 10) * (age >= min_age)
+    after = special.expit(logit + slope * (age + years - 50) / 10) * (age + years >= min_age)
+    prob = np.clip((after - before + trend * years * after) / np.maximum(1 - before, 1e-9), 0, 1)
+    draws = u[:, columns]
+    hit = (draws < prob) & ~p["has"][np.ix_(ids, columns)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        when = np.log1p(-draws) / np.log1p(-prob)
+    return hit & (when <= p["end"][:, None])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_new_diagnoses_are_the_array_formula(seed):
+    p = _patients(seed)
+    rng = np.random.default_rng(100 + seed)
+    columns = np.array([0, 2, 3, 5])
+    slope = rng.uniform(0, 3, 4)
+    min_age = np.array([0.0, 17.0, 40.0, 99.0])
+    trend = np.array([0.0, 0.01, 0.05, 0.0])
+    years = 91 / 365.25
+    if seed == 3:  # extremes: certain incidence in one register, none in another
+        p["intercepts"][:, 0], p["intercepts"][:, 2] = 40.0, -40.0
+        trend[0] = 50.0
+    draws = Streams(seed, 0, 0).for_people("incidence", p["ids"].astype(np.int64), 91)
+    people, slots = draws.words(K)
+    u = np.array([[hashing.uniform(b, s) for s in slots] for b in people])
+    got = compiled.new_diagnoses(
+        p["ids"], p["age"], p["latent"], p["intercepts"], p["has"], p["end"], columns, 0.8, slope, min_age, trend, years, people, slots
+    )
+    want = _incidence_in_numpy(p, columns, slope, min_age, trend, years, u)
+    np.testing.assert_array_equal(got, want)
+    assert want.any() and not want.all()
+    assert not (got & p["has"][np.ix_(p["ids"], columns)]).any(), "no one is diagnosed with a register they hold"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_hazards_are_the_array_formula(seed):
+    p = _patients(seed)
+    rng = np.random.default_rng(200 + seed)
+    e, f = 5, 3
+    linear = rng.normal(0, 1, (N, e))
+    base = rng.uniform(0.001, 0.05, e)
+    tendency = rng.gamma(2.0, 0.5, (N + 50, e))
+    z = rng.normal(0, 1, (N, f))
+    partial = (np.array([1, 4]), np.array([0, 2]), np.array([0.3, 0.6]), np.log([1.2, 0.9]))
+    review_effect = np.array([0.0, 0.1, 0.2, 0.0, 0.5])
+    adherence = rng.uniform(0, 1, N)
+    eligible = (rng.random((K, e)) < 0.3).astype(float)
+    any_eligible = np.array([True, False, False, True, False])
+    ids, has = p["ids"], p["has"]
+
+    want = base * np.exp(linear) * tendency[ids]
+    for j, factor, share, log_hr in zip(*partial):
+        want[:, j] *= 1.0 - share + share * np.exp(log_hr * z[:, factor])
+    want *= 1.0 - review_effect * adherence[:, None]
+    want *= any_eligible | (has[ids].astype(float) @ eligible > 0)
+
+    got = compiled.hazards(linear, base, tendency, ids, z, *partial, review_effect, adherence, has, eligible, any_eligible)
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    assert (got == 0).any() and (got > 0).any()
+
+
+def test_accrual_adds_each_patients_exposure_to_their_own_row():
+    exposure = np.arange(12.0).reshape(6, 2)
+    compiled.accrue(exposure, np.array([1, 4]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, 2.0]))
+    np.testing.assert_array_equal(exposure, [[0, 1], [2.5, 4], [4, 5], [6, 7], [14, 17], [10, 11]])
