@@ -101,3 +101,43 @@ def test_accrual_adds_each_patients_exposure_to_their_own_row():
     exposure = np.arange(12.0).reshape(6, 2)
     compiled.accrue(exposure, np.array([1, 4]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5, 2.0]))
     np.testing.assert_array_equal(exposure, [[0, 1], [2.5, 4], [4, 5], [6, 7], [14, 17], [10, 11]])
+
+
+def _fates_in_numpy(exposure, case_fatality, death, leave_hazard, u_events, u_fatal, u_moves):
+    """Events, deaths and moves of a step as the array code computed them, from the same uniforms."""
+    first = -np.log(u_events)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        when = np.where(first < exposure, first / exposure, np.inf)
+        leave = -np.log(u_moves)
+        leave_at = np.where(leave < leave_hazard, leave / leave_hazard, np.inf)
+    fatal = np.isfinite(when).any(axis=1)[:, None] & (u_fatal < case_fatality)
+    death_at = np.minimum(when[:, death], np.where(fatal, when, np.inf).min(axis=1))
+    end = np.minimum(death_at, leave_at)
+    happened = np.isfinite(when) & (when <= end[:, None])
+    return happened, fatal & happened, np.isfinite(death_at) & (death_at <= leave_at), leave_at < death_at, end
+
+
+@pytest.mark.parametrize("leave_hazard", [0.0, 0.02, np.inf])
+def test_fates_are_the_array_formula(leave_hazard):
+    rng = np.random.default_rng(7)
+    n, e = 3_000, 5
+    exposure = np.where(rng.random((n + 10, e)) < 0.2, 0.0, rng.gamma(0.5, 0.05, (n + 10, e)))
+    exposure[:50] = 30.0  # some certain events
+    ids = np.sort(rng.choice(n + 10, n, replace=False))
+    case_fatality = np.array([1.0, 0.0, 0.3, 0.1, 0.0])  # event 0 is death itself
+    pids = ids.astype(np.int64)
+    draws = {name: Streams(5, 0, 0).for_people(name, pids, 91) for name in ("events", "fatality", "moves")}
+    words = {name: d.words(1 if name == "moves" else e) for name, d in draws.items()}
+    u = {name: np.array([[hashing.uniform(b, s) for s in slots] for b in people]) for name, (people, slots) in words.items()}
+
+    got = compiled.fates(exposure, ids, case_fatality, 0, leave_hazard, words["events"], words["fatality"], words["moves"])
+    want = _fates_in_numpy(exposure[ids], case_fatality, 0, leave_hazard, u["events"], u["fatality"], u["moves"][:, 0])
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    happened, fatal, dies, leaves, end = got
+    assert not (dies & leaves).any(), "a patient dies or leaves, not both"
+    if leave_hazard == np.inf:  # everyone moves away at the start of the step, before anything happens
+        assert leaves.all() and not happened.any() and (end == 0).all()
+        return
+    assert fatal.any() and dies.any() and (happened & ~fatal).any()
+    assert leaves.any() == (leave_hazard > 0)

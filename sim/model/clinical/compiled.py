@@ -105,3 +105,50 @@ def accrue(exposure: np.ndarray, ids: np.ndarray, rates: np.ndarray, years: np.n
         r = ids[i]
         for j in range(rates.shape[1]):
             exposure[r, j] = exposure[r, j] + rates[i, j] * years[i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def fates(
+    exposure: np.ndarray, ids: np.ndarray, case_fatality: np.ndarray, death: int, leave_hazard: float,
+    events: tuple[np.ndarray, np.ndarray], fatality: tuple[np.ndarray, np.ndarray], moves: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """When in the step each event, death and move of patients ``ids`` happens, and what comes first.
+
+    An event happens at ``E / exposure`` (a share of the step) when its exponential draw ``E``
+    is below the step's cumulative hazard (rows of ``exposure``, the block's); a patient with
+    any event draws whether each is fatal (below ``case_fatality``); a move happens at
+    ``E / leave_hazard`` likewise. ``events``, ``fatality`` and ``moves`` are each stream's
+    ``(people's words, slot words)``. Returns ``(happened, fatal and happened, dies, leaves,
+    end)``: an event happened if it came no later than the patient's death or move, which
+    ends the step for them at ``end`` (inf if neither).
+    """
+    n, e = ids.shape[0], exposure.shape[1]
+    happened = np.zeros((n, e), dtype=np.bool_)
+    fatal_happened = np.zeros((n, e), dtype=np.bool_)
+    dies = np.zeros(n, dtype=np.bool_)
+    leaves = np.zeros(n, dtype=np.bool_)
+    end = np.empty(n)
+    when = np.empty(e)
+    fatal = np.zeros(e, dtype=np.bool_)
+    for i in range(n):
+        r = ids[i]
+        some = False
+        for j in range(e):
+            first = -math.log(uniform(events[0][i], events[1][j]))
+            when[j] = first / exposure[r, j] if first < exposure[r, j] else np.inf
+            some = some or first < exposure[r, j]
+        death_at = when[death]
+        for j in range(e):
+            fatal[j] = some and uniform(fatality[0][i], fatality[1][j]) < case_fatality[j]
+            if fatal[j] and when[j] < death_at:
+                death_at = when[j]
+        leave = -math.log(uniform(moves[0][i], moves[1][0]))
+        leave_at = leave / leave_hazard if leave < leave_hazard else np.inf
+        stop = min(death_at, leave_at)
+        for j in range(e):
+            happened[i, j] = when[j] < np.inf and when[j] <= stop
+            fatal_happened[i, j] = fatal[j] and happened[i, j]
+        dies[i] = death_at < np.inf and death_at <= leave_at
+        leaves[i] = leave_at < death_at
+        end[i] = stop
+    return happened, fatal_happened, dies, leaves, end

@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.config.clinical import EVENTS, FACTORS, ClinicalSpec
 from sim.config.schema import Scenario
-from sim.engine.arrays import any_by_row, min_by_row, take_rows
+from sim.engine.arrays import any_by_row, take_rows
 from sim.engine.clock import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.engine.streams import Streams
 from sim.model.clinical import compiled
@@ -171,7 +171,7 @@ class HealthModel:
         effects = clinical.effects
         if effects is not None and effects.acting(day):  # a virtual evaluation's injected truth
             case_fatality = np.minimum(case_fatality * effects.fatality, 1.0)
-        fate = self._fates(streams, pop.pid[ids], self._exposure[ids], case_fatality, day, days)
+        fate = self._fates(streams, pop.pid[ids], ids, case_fatality, day, days)
         self._account_life(pop, keeper, ids, fate.lived, day, days)
         self._apply_events(pop, keeper, ids, fate.happened, fate.fatal, day)
         self._new_diagnoses(pop, streams, keeper, ids, fate.end, day, days)
@@ -185,31 +185,21 @@ class HealthModel:
         self._exposure[:] = 0.0  # the next step starts afresh, for new registrants too
         self._accrued_to[:] = day
 
-    def _fates(
-        self, streams: Streams, pids: np.ndarray, exposure: np.ndarray, case_fatality: np.ndarray, day: int, days: float
-    ) -> Fate:
-        """When in the step each event, death and move happens (a share of the step; inf if not).
+    def _fates(self, streams: Streams, pids: np.ndarray, ids: np.ndarray, case_fatality: np.ndarray, day: int, days: float) -> Fate:
+        """When in the step each event, death and move of patients ``ids`` happens (a share of the step; inf if not).
 
         Draws are keyed to the person and the step, so one patient's fate never
         shifts another's numbers (and drawing for fewer patients changes none). Within the step
         each hazard is taken as constant, so an event's time is its exponential draw
-        over its cumulative hazard.
+        over its cumulative hazard. Whether an event is fatal is drawn for patients with one
+        alone. One compiled pass (:func:`sim.model.clinical.compiled.fates`).
         """
-        first = -np.log(streams.for_people("events", pids, day).random(exposure.shape))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            when = np.where(first < exposure, first / exposure, np.inf)
-        # whether an event is fatal matters only to patients with one: drawn for them alone (keyed to each, so the same)
-        some = np.flatnonzero(any_by_row(np.isfinite(when)))
-        fatal = np.zeros(exposure.shape, dtype=bool)
-        fatal[some] = streams.for_people("fatality", pids[some], day).random((len(some), exposure.shape[1])) < case_fatality
-        with np.errstate(divide="ignore", invalid="ignore"):
-            leave = -np.log(streams.for_people("moves", pids, day).random(len(pids)))
-            leave_hazard = self.leave_hazard * days / DAYS_PER_YEAR
-            leave_at = np.where(leave < leave_hazard, leave / leave_hazard, np.inf)
-        death_at = np.minimum(when[:, DEATH], min_by_row(np.where(fatal, when, np.inf)))
-        end = np.minimum(death_at, leave_at)
-        happened = np.isfinite(when) & (when <= end[:, None])
-        return Fate(happened, fatal & happened, np.isfinite(death_at) & (death_at <= leave_at), leave_at < death_at, end)
+        n_events = self._exposure.shape[1]
+        events = streams.for_people("events", pids, day).words(n_events)
+        fatality = streams.for_people("fatality", pids, day).words(n_events)
+        moves = streams.for_people("moves", pids, day).words(1)
+        leave_hazard = self.leave_hazard * days / DAYS_PER_YEAR
+        return Fate(*compiled.fates(self._exposure, ids, case_fatality, DEATH, leave_hazard, events, fatality, moves))
 
     def _account_life(self, pop: Population, keeper: ListKeeper, ids: np.ndarray, lived: np.ndarray, day: int, days: float) -> None:
         """Life-years and QALYs of the step: ``lived`` is the share of it each patient was alive and registered."""
