@@ -1,7 +1,7 @@
-"""The compiled health-step kernels against the NumPy formulas they replaced.
+"""The compiled kernels against the NumPy formulas they replaced.
 
 :mod:`sim.model.clinical.compiled` does in one pass what the health step did in a dozen
-array passes. Here the array formulas are written out again, as a reader would check them
+array passes; :func:`sim.model.recall.overdue_and_idle` is the weekly search of every list. Here the array formulas are written out again, as a reader would check them
 against the module docstring of :mod:`sim.model.clinical.health`, and both are run on random
 patients, including the edges (ages either side of a register's minimum, every register
 held, none held, incidence of 0 and of 1).
@@ -16,6 +16,7 @@ from scipy import special
 from sim.engine import hashing
 from sim.engine.streams import Streams
 from sim.model.clinical import compiled
+from sim.model.recall import BOOKED, IDLE, INVITED, overdue_and_idle
 
 N, K = 2_000, 6
 
@@ -141,3 +142,17 @@ def test_fates_are_the_array_formula(leave_hazard):
         return
     assert fatal.any() and dies.any() and (happened & ~fatal).any()
     assert leaves.any() == (leave_hazard > 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_overdue_and_idle_is_the_array_search(seed):
+    rng = np.random.default_rng(seed)
+    n, k = 5_000, 12
+    has = rng.random((n, k)) < 0.15
+    due = rng.integers(0, 800, (n, k)).astype(np.int32)
+    status = rng.choice(np.array([IDLE, INVITED, BOOKED], dtype=np.int8), n, p=[0.8, 0.1, 0.1])
+    active = rng.random(n) < 0.97
+    for day in (0, 400, 10_000):
+        want = np.flatnonzero((status == IDLE) & active & (has & (due <= day)).any(axis=1))
+        np.testing.assert_array_equal(overdue_and_idle(has, due, status, active, day), want)
+    assert len(overdue_and_idle(has, due, status, active, -1)) == 0
