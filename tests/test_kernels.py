@@ -1,7 +1,8 @@
 """The compiled kernels against the NumPy formulas they replaced.
 
 :mod:`sim.model.clinical.compiled` does in one pass what the health step did in a dozen
-array passes; :func:`sim.model.recall.overdue_and_idle` is the weekly search of every list. Here the array formulas are written out again, as a reader would check them
+array passes; :func:`sim.model.recall.overdue_and_idle` is the weekly search of every list, and
+the snapshot tallies of :mod:`sim.measures.snapshots` count monitoring gaps in one pass. Here the array formulas are written out again, as a reader would check them
 against the module docstring of :mod:`sim.model.clinical.health`, and both are run on random
 patients, including the edges (ages either side of a register's minimum, every register
 held, none held, incidence of 0 and of 1).
@@ -14,8 +15,10 @@ import pytest
 from scipy import special
 
 from sim.engine import hashing
+from sim.engine.clock import DAYS_PER_MONTH, NEVER
 from sim.engine.streams import Streams
 from sim.model.clinical import compiled
+from sim.measures.snapshots import GAP_MONTHS, _register_tallies
 from sim.model.recall import BOOKED, IDLE, INVITED, overdue_and_idle
 
 N, K = 2_000, 6
@@ -156,3 +159,28 @@ def test_overdue_and_idle_is_the_array_search(seed):
         want = np.flatnonzero((status == IDLE) & active & (has & (due <= day)).any(axis=1))
         np.testing.assert_array_equal(overdue_and_idle(has, due, status, active, day), want)
     assert len(overdue_and_idle(has, due, status, active, -1)) == 0
+
+
+def test_register_tallies_are_the_array_counts():
+    """The snapshot's one-pass tallies equal the per-register array counts they replaced."""
+    rng = np.random.default_rng(3)
+    n, k, day = 4_000, 12, 2_000
+    has, active = rng.random((n, k)) < 0.2, rng.random(n) < 0.95
+    last = np.where(rng.random((n, k)) < 0.2, NEVER, rng.integers(0, day, (n, k))).astype(np.int32)
+    diagnosed = np.where(rng.random((n, k)) < 0.5, NEVER, rng.integers(-3000, day, (n, k))).astype(np.int32)
+    registered = rng.integers(-5000, day, n).astype(np.int32)
+    planned = rng.integers(0, 3000, (n, k)).astype(np.int32)
+    months = np.array([12, 15, 24, 36])
+
+    tally, hist = _register_tallies(has, active, last, diagnosed, registered, planned, day, months * DAYS_PER_MONTH, 3 * DAYS_PER_MONTH)
+    since = day - np.where(last == NEVER, np.maximum(diagnosed, registered[:, None]), last)
+    for c in range(k):
+        members = has[:, c] & active
+        gap = since[members, c]
+        assert tally[c, 0] == members.sum()
+        np.testing.assert_array_equal(tally[c, 1:5], [(gap > m * DAYS_PER_MONTH).sum() for m in months])
+        assert tally[c, 5] == (day - planned[members, c] > 3 * DAYS_PER_MONTH).sum()
+        assert tally[c, 6] == (last[members, c] == NEVER).sum()
+        assert tally[c, 7] / tally[c, 0] == np.mean(np.minimum(gap, 3650))
+        months_since = np.minimum((gap / DAYS_PER_MONTH).astype(np.int64), GAP_MONTHS - 1)
+        np.testing.assert_array_equal(hist[c], np.bincount(months_since, minlength=GAP_MONTHS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from sim.vocabulary import CONDITIONS
@@ -36,25 +37,59 @@ def register_snapshot(practice: Practice, day: int) -> tuple[list[dict[str, obje
     """
     pop, care = practice.pop, practice.care
     spec = practice.scenario.measures
-    since = day - care.reviewed_or_joined()
-    late = day - practice.recall.planned > spec.plan_grace_months * DAYS_PER_MONTH
-    on = pop.has & pop.active[:, None]
-    months = np.minimum((since / DAYS_PER_MONTH).astype(np.int64), GAP_MONTHS - 1)
     thresholds = {"overdue": spec.overdue_months, "lost_to_follow_up": spec.lost_to_follow_up_months}
     thresholds |= {threshold_measure(m): m for m in spec.gap_thresholds_months}
-    hist = np.zeros((len(CONDITIONS), GAP_MONTHS), dtype=np.int64)
+    tally, hist = _register_tallies(
+        pop.has, pop.active, care.last_delivered, care.diagnosed, care.registered, practice.recall.planned, day,
+        np.array([t * DAYS_PER_MONTH for t in thresholds.values()]), spec.plan_grace_months * DAYS_PER_MONTH,
+    )
     rows: list[dict[str, object]] = []
     for k, name in enumerate(CONDITIONS):
-        members = on[:, k]
-        gap = since[members, k]
-        hist[k] = np.bincount(months[members, k], minlength=GAP_MONTHS)
-        values = {"register": float(members.sum())}
-        values |= {m: float((gap > t * DAYS_PER_MONTH).sum()) for m, t in thresholds.items()}
-        values["missed_plan"] = float(late[members, k].sum())
-        values["never_reviewed"] = float((care.last_delivered[members, k] == NEVER).sum())
-        values["mean_months_since_review"] = float(np.mean(np.minimum(gap, 10 * 365)) / DAYS_PER_MONTH) if len(gap) else np.nan
+        register, above, missed_plan, never, capped_sum = tally[k, 0], tally[k, 1:-3], tally[k, -3], tally[k, -2], tally[k, -1]
+        values = {"register": float(register)}
+        values |= {m: float(n) for m, n in zip(thresholds, above, strict=True)}
+        values["missed_plan"] = float(missed_plan)
+        values["never_reviewed"] = float(never)
+        values["mean_months_since_review"] = float(capped_sum / register / DAYS_PER_MONTH) if register else np.nan
         rows.extend({"condition": name, "measure": m, "value": v} for m, v in values.items())
     return rows, hist
+
+
+@numba.njit(cache=True)
+def _register_tallies(
+    has: np.ndarray, active: np.ndarray, last_delivered: np.ndarray, diagnosed: np.ndarray, registered: np.ndarray,
+    planned: np.ndarray, day: int, threshold_days: np.ndarray, grace_days: float,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """One pass over a list: per register, ``[members, over each threshold..., missed plan, never
+    reviewed, sum of days since review capped at ten years]`` and the months-since-review histogram.
+
+    Days since review run from the last review, or if never reviewed from the later of diagnosis
+    and registration (:meth:`~sim.model.record.CareRecord.reviewed_or_joined`). The sums are of
+    whole numbers, exact in any order, so the mean is NumPy's to the bit.
+    """
+    n, k = has.shape
+    t = threshold_days.shape[0]
+    tally = np.zeros((k, t + 4))
+    hist = np.zeros((k, GAP_MONTHS), dtype=np.int64)
+    for i in range(n):
+        if not active[i]:
+            continue
+        for c in range(k):
+            if not has[i, c]:
+                continue
+            last = last_delivered[i, c]
+            since = day - (max(diagnosed[i, c], registered[i]) if last == NEVER else last)
+            tally[c, 0] += 1
+            for j in range(t):
+                if since > threshold_days[j]:
+                    tally[c, 1 + j] += 1
+            if day - planned[i, c] > grace_days:
+                tally[c, t + 1] += 1
+            if last == NEVER:
+                tally[c, t + 2] += 1
+            tally[c, t + 3] += min(since, 10 * 365)
+            hist[c, min(int(since / DAYS_PER_MONTH), GAP_MONTHS - 1)] += 1
+    return tally, hist
 
 
 def threshold_measure(months: int) -> str:
