@@ -1,11 +1,11 @@
 """The compiled kernels against the NumPy formulas they replaced.
 
 :mod:`sim.model.clinical.compiled` does in one pass what the health step did in a dozen
-array passes; :func:`sim.model.recall.overdue_and_idle` is the weekly search of every list, and
-the snapshot tallies of :mod:`sim.measures.snapshots` count monitoring gaps in one pass. Here the array formulas are written out again, as a reader would check them
-against the module docstring of :mod:`sim.model.clinical.health`, and both are run on random
-patients, including the edges (ages either side of a register's minimum, every register
-held, none held, incidence of 0 and of 1).
+array passes; the snapshot tallies of :mod:`sim.measures.snapshots` count monitoring gaps in one
+pass.
+Here the array formulas are written out again, as a reader would check them against the
+docstrings, and both are run on random patients, including the edges (ages either side of
+a register's minimum, every register held, none held, incidence of 0 and of 1).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from sim.engine.clock import DAYS_PER_MONTH, NEVER
 from sim.engine.streams import Streams
 from sim.model.clinical import compiled
 from sim.measures.snapshots import GAP_MONTHS, _register_tallies
-from sim.model.recall import BOOKED, IDLE, INVITED, overdue_and_idle
 
 N, K = 2_000, 6
 
@@ -79,25 +78,33 @@ def test_hazards_are_the_array_formula(seed):
     p = _patients(seed)
     rng = np.random.default_rng(200 + seed)
     e, f = 5, 3
-    linear = rng.normal(0, 1, (N, e))
+    ids, has = p["ids"], p["has"]
+    age, male, overdue = p["age"], rng.random(N + 50) < 0.5, rng.random(N) < 0.2
+    levels = np.where(rng.random((N, f)) < 0.2, np.nan, rng.normal(5, 2, (N, f)))
+    reference, unit = np.array([4.0, 5.0, 6.0]), np.array([1.0, 10.0, 1.0])
+    coefficients = rng.normal(0, 0.3, (3 + f + K, e))
     base = rng.uniform(0.001, 0.05, e)
     tendency = rng.gamma(2.0, 0.5, (N + 50, e))
-    z = rng.normal(0, 1, (N, f))
     partial = (np.array([1, 4]), np.array([0, 2]), np.array([0.3, 0.6]), np.log([1.2, 0.9]))
     review_effect = np.array([0.0, 0.1, 0.2, 0.0, 0.5])
     adherence = rng.uniform(0, 1, N)
-    eligible = (rng.random((K, e)) < 0.3).astype(float)
+    eligible = rng.random((K, e)) < 0.3
     any_eligible = np.array([True, False, False, True, False])
-    ids, has = p["ids"], p["has"]
 
-    want = base * np.exp(linear) * tendency[ids]
+    z = (levels - reference) / unit
+    z[np.isnan(z)] = 0.0
+    covariates = np.column_stack([(age - 65.0) / 10.0, ~male[ids], overdue, z, has[ids]]).astype(float)
+    want = base * np.exp(covariates @ coefficients) * tendency[ids]
     for j, factor, share, log_hr in zip(*partial):
         want[:, j] *= 1.0 - share + share * np.exp(log_hr * z[:, factor])
     want *= 1.0 - review_effect * adherence[:, None]
     want *= any_eligible | (has[ids].astype(float) @ eligible > 0)
 
-    got = compiled.hazards(linear, base, tendency, ids, z, *partial, review_effect, adherence, has, eligible, any_eligible)
-    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    got = compiled.hazards(
+        ids, age, male, overdue, levels, reference, unit, has, tendency, adherence, coefficients, base, *partial,
+        review_effect, eligible, any_eligible,
+    )
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)  # the same bits here; BLAS products may differ in the last place elsewhere
     assert (got == 0).any() and (got > 0).any()
 
 
@@ -145,20 +152,6 @@ def test_fates_are_the_array_formula(leave_hazard):
         return
     assert fatal.any() and dies.any() and (happened & ~fatal).any()
     assert leaves.any() == (leave_hazard > 0)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_overdue_and_idle_is_the_array_search(seed):
-    rng = np.random.default_rng(seed)
-    n, k = 5_000, 12
-    has = rng.random((n, k)) < 0.15
-    due = rng.integers(0, 800, (n, k)).astype(np.int32)
-    status = rng.choice(np.array([IDLE, INVITED, BOOKED], dtype=np.int8), n, p=[0.8, 0.1, 0.1])
-    active = rng.random(n) < 0.97
-    for day in (0, 400, 10_000):
-        want = np.flatnonzero((status == IDLE) & active & (has & (due <= day)).any(axis=1))
-        np.testing.assert_array_equal(overdue_and_idle(has, due, status, active, day), want)
-    assert len(overdue_and_idle(has, due, status, active, -1)) == 0
 
 
 def test_register_tallies_are_the_array_counts():

@@ -20,7 +20,7 @@ import simpy
 
 from sim.config.clinical import FACTORS
 from sim.config.schema import Scenario
-from sim.engine.arrays import max_by_row
+from sim.engine.arrays import any_by_row, max_by_row
 from sim.engine.capacity import ACUTE, CONTACT, REVIEW, WAIT_BINS, WORK_OF, AppointmentBook, Request, RequestKind
 from sim.engine.clock import DAYS_PER_YEAR, NEVER, Phase, previous_working_day
 from sim.engine.streams import Streams
@@ -36,7 +36,7 @@ from sim.model.qof.care import QofCare, statin_steps
 from sim.model.qof.income import protected_income
 from sim.model.qof.indicators import Indicators
 from sim.model.qof.recording import seed_items
-from sim.model.recall import RecallState, overdue_and_idle
+from sim.model.recall import IDLE, RecallState
 from sim.model.record import CareRecord
 from sim.vocabulary import CONDITIONS, PRACTICE_ROLES
 from sim.model.desk import RecallDesk
@@ -290,9 +290,10 @@ class Practice:
         if p <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(CONDITIONS)), dtype=bool), np.zeros(0, dtype=np.int64)
         pop, recall = self.pop, self.recall
-        rows = overdue_and_idle(pop.has, recall.due, recall.status, pop.active, day)  # only they can be reviewed
+        overdue = pop.has & (recall.due <= day)  # only overdue patients out of a recall cycle can be reviewed
+        rows = ((recall.status == IDLE) & pop.active & any_by_row(overdue)).nonzero()[0]
         ids, roles = self.acute.seen_in(days * p, rows, self.streams.for_people("opportunistic", pop.pid[rows], day))
-        overdue = pop.has[ids] & (recall.due[ids] <= day)
+        overdue = overdue[ids]
         minutes = self.policy.opportunistic_minutes
         done = np.zeros(len(ids), dtype=bool)
         for role in np.unique(roles):

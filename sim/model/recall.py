@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-import numba
 import numpy as np
 
 from sim.engine.clock import DAYS_PER_YEAR, NEVER
@@ -99,21 +98,3 @@ class RecallState:
         self.invited_days[rows] = NEVER
         self.action_day[rows] = NO_ACTION
         self.action[rows] = Pending.NONE
-
-
-@numba.njit(cache=True)
-def overdue_and_idle(has: np.ndarray, due: np.ndarray, status: np.ndarray, active: np.ndarray, day: int) -> np.ndarray:  # pragma: no cover - compiled
-    """Rows (in order) of patients on the list and out of a recall cycle who are overdue a review of a
-    register condition on ``day``: ``idle & active & any(has & (due <= day))`` in one compiled pass,
-    stopping at a row's first overdue condition (a weekly search of every list)."""
-    out = np.empty(has.shape[0], dtype=np.int64)
-    n = 0
-    for i in range(has.shape[0]):
-        if status[i] != IDLE or not active[i]:
-            continue
-        for k in range(has.shape[1]):
-            if has[i, k] and due[i, k] <= day:
-                out[n] = i
-                n += 1
-                break
-    return out[:n]

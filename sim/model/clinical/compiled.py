@@ -61,40 +61,62 @@ def new_diagnoses(
     return out
 
 
+@numba.njit(cache=True, fastmath={"contract"})
+def _linear(covariates: np.ndarray, coefficients: np.ndarray, j: int) -> float:  # pragma: no cover - compiled
+    """``covariates @ coefficients[:, j]``, multiply-adds fused in order as in OpenBLAS's matrix product
+    (skipping zero covariates, which add exactly nothing); only this function may fuse them."""
+    s = 0.0
+    for c in range(covariates.shape[0]):
+        if covariates[c] != 0.0:
+            s += covariates[c] * coefficients[c, j]
+    return s
+
+
 @numba.njit(cache=True)
 def hazards(
-    linear: np.ndarray, base: np.ndarray, tendency: np.ndarray, ids: np.ndarray, z: np.ndarray, partial_event: np.ndarray,
-    partial_factor: np.ndarray, partial_share: np.ndarray, partial_log_hr: np.ndarray, review_effect: np.ndarray,
-    adherence: np.ndarray, has: np.ndarray, eligible: np.ndarray, any_eligible: np.ndarray,
+    ids: np.ndarray, age: np.ndarray, male: np.ndarray, overdue: np.ndarray, levels: np.ndarray, reference: np.ndarray,
+    unit: np.ndarray, has: np.ndarray, tendency: np.ndarray, adherence: np.ndarray, coefficients: np.ndarray, base: np.ndarray,
+    partial_event: np.ndarray, partial_factor: np.ndarray, partial_share: np.ndarray, partial_log_hr: np.ndarray,
+    review_effect: np.ndarray, eligible: np.ndarray, any_eligible: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
-    """Hazards ``[patients, events]`` from the linear predictor ``linear`` (covariates times log ratios).
+    """Hazards ``[patients, events]`` of patients ``ids`` (the formula of :mod:`sim.model.clinical.health`).
 
-    ``base * exp(linear) * tendency``; ratios that act on a share of an event's hazard only;
-    reviews' protection ``1 - review_effect * adherence``; zero for events a patient is not at
-    risk of (none of their registers is eligible). ``tendency`` and ``has`` are rows of the block,
-    the rest follow ``ids``.
+    Covariates, in the order of ``coefficients``' rows: ``(age - 65) / 10``, female, overdue, each
+    factor's ``(level - reference) / unit`` (0 where the factor is absent, NaN), each register held.
+    Then ``base * exp(linear) * tendency``; ratios that act on a share of an event's hazard only;
+    reviews' protection ``1 - review_effect * adherence``; zero for events a patient is not at risk
+    of (no register of theirs is eligible). ``male``, ``has`` and ``tendency`` are rows of the block;
+    ``age``, ``overdue``, ``levels`` and ``adherence`` follow ``ids``.
     """
-    n, e = linear.shape
+    n, e = ids.shape[0], base.shape[0]
+    f, k = levels.shape[1], has.shape[1]
     out = np.empty((n, e))
+    covariates = np.zeros(3 + f + k)
+    at_risk = np.empty(e, dtype=np.bool_)
     for i in range(n):
         r = ids[i]
+        covariates[0] = (age[i] - 65.0) / 10.0
+        covariates[1] = 0.0 if male[r] else 1.0
+        covariates[2] = 1.0 if overdue[i] else 0.0
+        for q in range(f):
+            z = (levels[i, q] - reference[q]) / unit[q]
+            covariates[3 + q] = 0.0 if np.isnan(z) else z
+        at_risk[:] = any_eligible
+        for c in range(k):
+            held = has[r, c]
+            covariates[3 + f + c] = 1.0 if held else 0.0
+            if held:
+                for j in range(e):
+                    at_risk[j] = at_risk[j] or eligible[c, j]
         for j in range(e):
-            out[i, j] = base[j] * math.exp(linear[i, j]) * tendency[r, j]
+            out[i, j] = base[j] * math.exp(_linear(covariates, coefficients, j)) * tendency[r, j]
         for q in range(partial_event.shape[0]):
             j = partial_event[q]
             share = partial_share[q]
-            out[i, j] *= 1.0 - share + share * math.exp(partial_log_hr[q] * z[i, partial_factor[q]])
+            out[i, j] *= 1.0 - share + share * math.exp(partial_log_hr[q] * covariates[3 + partial_factor[q]])
         for j in range(e):
             h = out[i, j] * (1.0 - review_effect[j] * adherence[i])
-            if not any_eligible[j]:
-                eligible_for_one = False
-                for k in range(has.shape[1]):
-                    if has[r, k] and eligible[k, j] > 0:
-                        eligible_for_one = True
-                        break
-                if not eligible_for_one:
-                    h = h * 0.0
-            out[i, j] = h
+            out[i, j] = h if at_risk[j] else h * 0.0
     return out
 
 

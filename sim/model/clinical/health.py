@@ -70,7 +70,7 @@ class Hazards:
         self.log_female = np.log([ev.female_hr for ev in self.events])
         self.log_factor = np.zeros((f, e))
         self.log_condition = np.zeros((k, e))
-        self.eligible = np.ones((k, e))
+        self.eligible = np.ones((k, e), dtype=bool)
         self.any_eligible = np.ones(e, dtype=bool)
         self.partial: list[tuple[int, int, float, float]] = []
         """(event, factor, share, log ratio): ratios that act on a share of the hazard only."""
@@ -101,14 +101,11 @@ class Hazards:
         """Hazards ``[patients, events]`` per person-year at ``day`` (one day, or one per patient);
         ``overdue`` flags patients overdue a review."""
         age = pop.age[ids] + day / DAYS_PER_YEAR
-        hasf = take_rows(pop.has, ids).astype(np.float64)
         adherence = clinical.review_multiplier(ids, day)  # the adherence that levels also use
-        z = (clinical.levels(ids, day, adherence) - self.reference) / self.unit
-        z[np.isnan(z)] = 0.0  # absent factors contribute nothing (levels are finite or NaN)
-        covariates = np.column_stack([(age - 65.0) / 10.0, ~pop.male[ids], overdue, z, hasf])
+        levels = clinical.levels(ids, day, adherence)
         return compiled.hazards(
-            covariates @ self.coefficients, self.base, clinical.tendency, ids, z, *self._partial, self.review_effect,
-            adherence, pop.has, self.eligible, self.any_eligible,
+            ids, age, pop.male, overdue, levels, self.reference, self.unit, pop.has, clinical.tendency, adherence,
+            self.coefficients, self.base, *self._partial, self.review_effect, self.eligible, self.any_eligible,
         )
 
 
