@@ -62,14 +62,16 @@ def new_diagnoses(
 
 
 @numba.njit(cache=True, fastmath={"contract"})
-def _linear(covariates: np.ndarray, coefficients: np.ndarray, j: int) -> float:  # pragma: no cover - compiled
-    """``covariates @ coefficients[:, j]``, multiply-adds fused in order as in OpenBLAS's matrix product
-    (skipping zero covariates, which add exactly nothing); only this function may fuse them."""
-    s = 0.0
+def _linear(covariates: np.ndarray, coefficients: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``out[:] = covariates @ coefficients``: each event's multiply-adds fused in covariate order, as
+    OpenBLAS's matrix product does (zero covariates skipped: they add exactly nothing). Only this
+    function may fuse them."""
+    out[:] = 0.0
     for c in range(covariates.shape[0]):
-        if covariates[c] != 0.0:
-            s += covariates[c] * coefficients[c, j]
-    return s
+        x = covariates[c]
+        if x != 0.0:
+            for j in range(out.shape[0]):
+                out[j] += x * coefficients[c, j]
 
 
 @numba.njit(cache=True)
@@ -93,6 +95,7 @@ def hazards(
     out = np.empty((n, e))
     covariates = np.zeros(3 + f + k)
     at_risk = np.empty(e, dtype=np.bool_)
+    linear = np.empty(e)
     for i in range(n):
         r = ids[i]
         covariates[0] = (age[i] - 65.0) / 10.0
@@ -108,8 +111,9 @@ def hazards(
             if held:
                 for j in range(e):
                     at_risk[j] = at_risk[j] or eligible[c, j]
+        _linear(covariates, coefficients, linear)
         for j in range(e):
-            out[i, j] = base[j] * math.exp(_linear(covariates, coefficients, j)) * tendency[r, j]
+            out[i, j] = base[j] * math.exp(linear[j]) * tendency[r, j]
         for q in range(partial_event.shape[0]):
             j = partial_event[q]
             share = partial_share[q]
