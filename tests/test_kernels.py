@@ -2,8 +2,7 @@
 
 :mod:`sim.model.clinical.compiled` does in one pass what the health step did in a dozen
 array passes; the snapshot tallies of :mod:`sim.measures.snapshots` count monitoring gaps in one
-pass.
-Here the array formulas are written out again, as a reader would check them against the
+pass. Here the array formulas are written out again, as a reader would check them against the
 docstrings, and both are run on random patients, including the edges (ages either side of
 a register's minimum, every register held, none held, incidence of 0 and of 1).
 """
@@ -177,3 +176,15 @@ def test_register_tallies_are_the_array_counts():
         assert tally[c, 7] / tally[c, 0] == np.mean(np.minimum(gap, 3650))
         months_since = np.minimum((gap / DAYS_PER_MONTH).astype(np.int64), GAP_MONTHS - 1)
         np.testing.assert_array_equal(hist[c], np.bincount(months_since, minlength=GAP_MONTHS))
+
+
+def test_an_event_ruled_out_without_its_logarithm_is_one_the_logarithm_rules_out():
+    """Draws either side of the shortcut's bound give the answer ``-log(u)`` gives, to the bit."""
+    for hazard in (0.0, 1e-12, 1e-6, 0.003, 0.2, 0.999999999, 1.0, 5.0, np.inf):
+        bound = 1.0 - hazard - 1e-9
+        for u in (1e-300, 0.5, bound - 1e-15, bound, bound + 1e-15, np.nextafter(1.0, 0), 1.0 - 1e-12):
+            if not 0.0 < u < 1.0:
+                continue
+            first = -np.log(u)
+            want = first / hazard if first < hazard else np.inf
+            assert compiled._happens_at(u, hazard) == want, (hazard, u)

@@ -133,6 +133,21 @@ def accrue(exposure: np.ndarray, ids: np.ndarray, rates: np.ndarray, years: np.n
             exposure[r, j] = exposure[r, j] + rates[i, j] * years[i]
 
 
+@numba.njit(cache=True, inline="always", error_model="numpy")
+def _happens_at(u: float, hazard: float) -> float:  # pragma: no cover - compiled
+    """When, as a share of the step, an event of cumulative ``hazard`` over it happens, from its uniform
+    ``u`` (inf if not in the step): its exponential draw ``-log(u)`` over the hazard.
+
+    Most hazards are small and most draws miss, so a draw is ruled out without the logarithm when
+    ``u < 1 - hazard - 1e-9``: then ``-log(u) >= 1 - u > hazard + 1e-9``, a margin far above the
+    logarithm's rounding, so the answer is exactly the one the logarithm gives.
+    """
+    if u < 1.0 - hazard - 1e-9:
+        return np.inf
+    first = -math.log(u)
+    return first / hazard if first < hazard else np.inf
+
+
 @numba.njit(cache=True, error_model="numpy")
 def fates(
     exposure: np.ndarray, ids: np.ndarray, case_fatality: np.ndarray, death: int, leave_hazard: float,
@@ -160,16 +175,14 @@ def fates(
         r = ids[i]
         some = False
         for j in range(e):
-            first = -math.log(uniform(events[0][i], events[1][j]))
-            when[j] = first / exposure[r, j] if first < exposure[r, j] else np.inf
-            some = some or first < exposure[r, j]
+            when[j] = _happens_at(uniform(events[0][i], events[1][j]), exposure[r, j])
+            some = some or when[j] < np.inf
         death_at = when[death]
         for j in range(e):
             fatal[j] = some and uniform(fatality[0][i], fatality[1][j]) < case_fatality[j]
             if fatal[j] and when[j] < death_at:
                 death_at = when[j]
-        leave = -math.log(uniform(moves[0][i], moves[1][0]))
-        leave_at = leave / leave_hazard if leave < leave_hazard else np.inf
+        leave_at = _happens_at(uniform(moves[0][i], moves[1][0]), leave_hazard)
         stop = min(death_at, leave_at)
         for j in range(e):
             happened[i, j] = when[j] < np.inf and when[j] <= stop
