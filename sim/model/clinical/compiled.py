@@ -24,6 +24,18 @@ def _expit(x: float) -> float:  # pragma: no cover - compiled
     return 1.0 / (1.0 + math.exp(-x))  # as scipy.special.expit
 
 
+@numba.njit(cache=True, inline="always")
+def _incidence_bound(slope: float, trend: float, years: float, before: float) -> float:  # pragma: no cover - compiled
+    """An upper bound of the step's incidence for a patient over the register's minimum age all step.
+
+    The logistic's slope is at most 1/4, so ``after - before <= |slope| * years / 10 / 4``; and
+    ``trend * years * after <= max(trend, 0) * years``. Most draws are above the bound, and the
+    second logistic is then not needed; ``1e-10`` is far above the rounding of either side, so a
+    draw ruled out here is one the exact incidence rules out.
+    """
+    return (abs(slope) * years / 40.0 + max(trend, 0.0) * years + 1e-10) / max(1.0 - before, 1e-9)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def new_diagnoses(
     ids: np.ndarray, age: np.ndarray, latent: np.ndarray, intercepts: np.ndarray, has: np.ndarray, end: np.ndarray,
@@ -50,12 +62,18 @@ def new_diagnoses(
             k = columns[j]
             if has[r, k]:
                 continue
+            if later < min_age[j]:
+                continue  # too young for the register all step: no chance
             logit = intercepts[r, k] + risk
-            before = _expit(logit + slope[j] * (start - 50.0) / 10.0) if start >= min_age[j] else 0.0
-            after = _expit(logit + slope[j] * (later - 50.0) / 10.0) if later >= min_age[j] else 0.0
+            u = uniform(people[i], slots[k])
+            before = 0.0
+            if start >= min_age[j]:
+                before = _expit(logit + slope[j] * (start - 50.0) / 10.0)
+                if u >= _incidence_bound(slope[j], trend[j], years, before):
+                    continue
+            after = _expit(logit + slope[j] * (later - 50.0) / 10.0)
             p = (after - before + trend[j] * years * after) / max(1.0 - before, 1e-9)
             p = min(max(p, 0.0), 1.0)
-            u = uniform(people[i], slots[k])
             if u < p and math.log1p(-u) / math.log1p(-p) <= end[i]:  # share of the step, as for events
                 out[i, j] = True
     return out
